@@ -1,0 +1,69 @@
+"""The command line: help everywhere, usage errors exit 2, user mistakes are one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from continuo.live.cli import build_parser, main
+
+SUBCOMMANDS = ["play", "corpus", "train", "evaluate"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "continuo.live", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_every_subcommand_is_listed_in_help() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_subcommand_help_exits_zero(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([name, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: continuo {name}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [["--no-such-flag"], ["train", "--bogus"], ["train", "--data", "x"], ["nope"]])
+def test_wrong_flags_exit_2_with_usage(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert "usage: continuo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_epochs_must_be_a_positive_whole_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--data", "d", "--name", "n", "--out", "o", "--epochs", value])
+    assert "--epochs" in capsys.readouterr().err
+
+
+def test_folder_with_no_usable_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "zero.mid").write_bytes(b"")
+    (tmp_path / "text.mid").write_text("hello")
+    result = run_cli("train", "--data", str(tmp_path), "--name", "x", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "no usable MIDI file" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_on_a_missing_run_exits_2(tmp_path: Path) -> None:
+    result = run_cli("evaluate", "--run", str(tmp_path / "nothing"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_on_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
+    result = run_cli("evaluate", "--run", str(tmp_path))
+    assert result.returncode == 2
+    assert "no run.json" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,254 @@
+"""`continuo train`: load a folder, split by piece, train many-to-many, evaluate, save a run folder.
+
+The run folder holds everything evaluation and export need, so neither has to re-read the data:
+manifest.json (split by piece), pieces.npz (encoded pieces), model.keras, run.json, metrics.json.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from continuo.live.codec import PITCH_CLASSES, Codec
+from continuo.live.errors import ContinuoError
+from continuo.training.loader import Piece, load_folder
+from continuo.training.model import ModelConfig, build_model, keras_logits
+from continuo.training.runfolder import RunFolder
+from continuo.training.scoring import (
+    FIELDS,
+    HeadScore,
+    fit_ngrams,
+    score_model,
+    score_ngrams,
+    score_positions,
+)
+from continuo.training.split import Split, split_by_piece
+from continuo.training.windows import (
+    all_windows,
+    as_inputs_targets,
+    epoch_windows,
+    tiled_windows,
+    transpose_randomly,
+    usable,
+)
+
+NGRAM_ORDER = 5
+LEAK_TEST_WINDOWS = 4000
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    data: Path
+    name: str
+    out: Path
+    epochs: int = 150
+    max_pieces: int | None = None
+    seed: int = 0
+    patience: int = 8
+    transpose: int = 6
+    leak_check: bool = True
+    config: ModelConfig = field(default_factory=ModelConfig)
+
+
+def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
+    """An endless tf.data pipeline of full batches, drawing fresh slices (phase, transposition) per pass."""
+    import tensorflow as tf
+
+    def batches() -> Any:
+        while True:  # Keras counts steps_per_epoch; each new pass over the pieces is a fresh draw
+            slices = draw()
+            order = rng.permutation(len(slices))
+            for begin in range(0, max(1, len(order) - batch_size + 1), batch_size):
+                yield as_inputs_targets(slices[order[begin : begin + batch_size]])
+
+    spec = tf.TensorSpec(shape=(None, None), dtype=tf.int64)
+    signature = ({n: spec for n in FIELDS}, {f"{n}_logits": spec for n in FIELDS})
+    return tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(2)
+
+
+def _fit(
+    model: Any,
+    draw: Callable[[], np.ndarray],
+    validation: np.ndarray | None,
+    options: TrainOptions,
+    epochs: int,
+    steps_per_epoch: int,
+    rng: np.random.Generator,
+    log: Path | None,
+) -> Any:
+    import keras
+
+    callbacks: list[Any] = []
+    validation_data = None
+    if validation is not None and len(validation):
+        validation_data = as_inputs_targets(validation)
+        callbacks += [
+            keras.callbacks.EarlyStopping("val_loss", patience=options.patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=max(1, options.patience // 3)),
+        ]
+    if log is not None:
+        callbacks.append(keras.callbacks.CSVLogger(str(log)))
+    verbose = 1 if sys.stdout.isatty() else 2
+    return model.fit(
+        _dataset(draw, options.config.batch_size, rng),
+        steps_per_epoch=steps_per_epoch,
+        validation_data=validation_data,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": sys.version.split()[0]}
+    for package in ("continuo", "tensorflow", "keras", "numpy", "mido", "music21", "tf2onnx", "onnx"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def leak_check(
+    pieces: Sequence[Piece], codec: Codec, options: TrainOptions, epochs: int, steps_per_epoch: int
+) -> dict[str, Any]:
+    """Train the same model on a random-window split and score it: what a leaky split would claim.
+
+    Stride-1 slices of all pieces are shuffled into 90% train and 10% test, so test slices overlap
+    training slices by up to 29 events, as in the seed's evaluation.
+    """
+    import keras
+
+    rng = np.random.default_rng(options.seed + 1)
+    slices = all_windows(pieces, options.config.window)
+    order = rng.permutation(len(slices))
+    cut = int(len(order) * 0.9)
+    train_slices, test_slices = slices[order[:cut]], slices[order[cut:][:LEAK_TEST_WINDOWS]]
+    keras.utils.set_random_seed(options.seed + 1)
+    model = build_model(codec, options.config)
+
+    def draw() -> np.ndarray:
+        per_pass = min(steps_per_epoch * options.config.batch_size, len(train_slices))
+        chosen = rng.choice(len(train_slices), size=per_pass, replace=False)
+        return transpose_randomly(train_slices[chosen], rng, options.transpose)
+
+    print(f"leak check: training the same model on a random-window split for {epochs} epochs", flush=True)
+    _fit(model, draw, None, options, epochs, steps_per_epoch, rng, None)
+    window = options.config.window
+    inputs = test_slices[:, :window]
+    positions = np.stack([np.arange(len(inputs)), np.full(len(inputs), window - 1)], axis=1)
+    scores = score_positions(keras_logits(model), inputs, positions, test_slices[:, window])
+    return {
+        "split": "random stride-1 windows, 90/10, overlapping",
+        "test_windows": len(test_slices),
+        "epochs": epochs,
+        "model": {field: score.as_dict() for field, score in scores.items()},
+    }
+
+
+def evaluate_split(model: Any, split: Split, codec: Codec, window: int) -> dict[str, Any]:
+    vocabularies = {"pitch": PITCH_CLASSES, "duration": codec.n_durations, "shift": codec.n_shifts}
+    scores: dict[str, dict[str, HeadScore]] = {
+        "model": score_model(keras_logits(model), split.test, window),
+        "unigram": score_ngrams(fit_ngrams(split.train, 1, vocabularies), split.test),
+        f"{NGRAM_ORDER}gram": score_ngrams(fit_ngrams(split.train, NGRAM_ORDER, vocabularies), split.test),
+    }
+    return {
+        "split": "test",
+        "pieces": len(split.test),
+        "events": int(sum(len(p) for p in split.test)),
+        **{name: {field: s.as_dict() for field, s in heads.items()} for name, heads in scores.items()},
+    }
+
+
+def train(options: TrainOptions, command: str = "") -> RunFolder:
+    codec = Codec()
+    config = options.config
+    print(f"loading {options.data}", flush=True)
+    pieces, report = load_folder(options.data, codec, options.max_pieces)
+    print(report.describe(), flush=True)
+    split = split_by_piece(pieces, options.seed)
+    trainable = usable(split.train, config.window)
+    if not trainable:
+        raise ContinuoError(
+            f"no training piece in {options.data} has the {config.window + 1} events one training window needs"
+        )
+    run = RunFolder(options.out)
+    run.create()
+    run.write_split(split, report, options, config.window)
+    print(
+        f"split by piece (seed {options.seed}): "
+        + ", ".join(f"{k} {len(v)} pieces / {sum(len(p) for p in v)} events" for k, v in split.parts().items()),
+        flush=True,
+    )
+
+    import keras  # only now: a bad folder is reported without waiting seconds for TensorFlow
+
+    keras.utils.set_random_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+    # One epoch = about one pass over the training events, cut into window-long slices.
+    steps_per_epoch = max(1, sum((len(p) - 1) // config.window for p in trainable) // config.batch_size)
+    model = build_model(codec, config)
+    started = time.perf_counter()
+    history = _fit(
+        model,
+        lambda: epoch_windows(trainable, config.window, rng, options.transpose),
+        tiled_windows(split.val, config.window),
+        options,
+        options.epochs,
+        steps_per_epoch,
+        rng,
+        run.path / "history.csv",
+    )
+    seconds = time.perf_counter() - started
+    losses = history.history.get("val_loss") or history.history["loss"]
+    best_epoch = int(np.argmin(losses)) + 1
+    model.save(run.model_path)
+
+    metrics = evaluate_split(model, split, codec, config.window)
+    if options.leak_check:
+        metrics["leak_check"] = leak_check(pieces, codec, options, best_epoch, steps_per_epoch)
+    run.write_json(
+        "run.json",
+        {
+            "name": options.name,
+            "composer": options.name,
+            "data": str(options.data),
+            "seed": options.seed,
+            "config": config.as_dict(),
+            "codec": codec.to_json(),
+            "transpose": options.transpose,
+            "epochs_requested": options.epochs,
+            "epochs_run": len(history.history["loss"]),
+            "best_epoch": best_epoch,
+            "train_seconds": round(seconds, 1),
+            "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+            "command": command,
+            "versions": _versions(),
+        },
+    )
+    run.write_json("metrics.json", metrics)
+    return run
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """A fixed-width table: one row per predictor, top-1 / top-5 / bits for each head."""
+    header = f"{'':<22}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    lines = [f"test split: {metrics['pieces']} pieces, {metrics['events']} events", header]
+    rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
+    if "leak_check" in metrics:
+        rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
+    for name, heads in rows:
+        cells = "".join(
+            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
+        )
+        lines.append(f"{name:<22}{cells}")
+    return lines
