@@ -127,6 +127,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    _needs_training_extras("tf2onnx")
+    from continuo.export.onnx_export import export_run
+
+    run = Path(args.run)
+    if not run.is_dir():
+        raise ContinuoError(f"run folder {run} does not exist")
+    report = export_run(run, Path(args.output))
+    print(
+        f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB), "
+        f"max |ONNX - Keras| logit difference {report.max_abs_difference:.1e}"
+    )
+    return EXIT_OK
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     print(
         "continuo play: the live engine is not built yet (issue 5). Today Continuo can build a corpus,\n"
@@ -166,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=positive_int, default=150, help="most epochs; early stopping may end sooner")
     train.add_argument("--max-pieces", type=positive_int, help="use only the first N files (sorted by path)")
     train.add_argument("--seed", type=int, default=0, help="split, augmentation and weight seed (default 0)")
-    train.add_argument("--batch-size", type=positive_int, default=64, help="windows per batch (default 64)")
+    train.add_argument("--batch-size", type=positive_int, default=32, help="windows per batch (default 32)")
     train.add_argument("--units", type=positive_int, default=256, help="LSTM units per layer (default 256)")
     train.add_argument("--learning-rate", type=positive_float, default=3e-3, help="Adam learning rate (default 0.003)")
     train.add_argument("--dropout", type=fraction, default=0.2, help="dropout after each LSTM layer (default 0.2)")
@@ -181,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = add("evaluate", cmd_evaluate, "score a run's model on its test split beside the baselines")
     evaluate.add_argument("--run", required=True, help="run folder written by `continuo train`")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    export = add("export", cmd_export, "turn a trained run into a self-describing ONNX model file")
+    export.add_argument("run", help="run folder written by `continuo train`")
+    export.add_argument("-o", "--output", required=True, help="model file to write, e.g. models/bach.onnx")
     return parser
 
 

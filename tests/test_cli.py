@@ -10,7 +10,7 @@ import pytest
 
 from continuo.live.cli import build_parser, main
 
-SUBCOMMANDS = ["play", "corpus", "train", "evaluate"]
+SUBCOMMANDS = ["play", "corpus", "train", "evaluate", "export"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ class ModelConfig:
     layers: int = 2
     dropout: float = 0.2
     learning_rate: float = 3e-3
-    batch_size: int = 64
+    batch_size: int = 32
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -90,7 +90,14 @@ def _fit(
         validation_data = as_inputs_targets(validation)
         callbacks += [
             keras.callbacks.EarlyStopping("val_loss", patience=options.patience, restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=max(1, options.patience // 3)),
+            # Duration and shift saturate early, so the summed loss plateaus while pitch still learns:
+            # halve the rate only after half the early-stopping patience, and not below a tenth.
+            keras.callbacks.ReduceLROnPlateau(
+                "val_loss",
+                factor=0.5,
+                patience=max(1, options.patience // 2),
+                min_lr=options.config.learning_rate / 10,
+            ),
         ]
     if log is not None:
         callbacks.append(keras.callbacks.CSVLogger(str(log)))

@@ -79,3 +79,26 @@ def test_evaluate_prints_one_json_object_with_baselines_and_leak_check(tiny_run:
         assert score == pytest.approx(metrics["model"][head], abs=1e-6)
     table = continuo("evaluate", "--run", str(run)).stdout
     assert "5gram" in table and "leak check" in table
+
+
+def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
+    _, run, _ = tiny_run
+    out = tmp_path / "tiny.onnx"
+    result = continuo("export", str(run), "-o", str(out))
+    assert "max |ONNX - Keras| logit difference" in result.stdout
+
+    import keras
+
+    from continuo.live.model_file import load_model
+    from continuo.training.model import keras_logits
+
+    model = load_model(str(out))
+    metadata = model.info.metadata
+    assert metadata["metrics"] == json.loads((run / "metrics.json").read_text())
+    assert metadata["parity"]["max_abs_logit_difference"] <= 1e-4
+    assert metadata["corpus"]["pieces"] == {"train": 11, "val": 2, "test": 2}
+    events = np.load(run / "pieces.npz")["test_events"][:30].astype(np.int64)[None]  # a real test phrase
+    expected = keras_logits(keras.models.load_model(run / "model.keras"))(events)
+    for want, got in zip(expected, model.logits(events)):
+        np.testing.assert_allclose(got, want, atol=1e-4)
+    assert not list(tmp_path.glob("*.partial"))

@@ -1,0 +1,120 @@
+"""Open a Continuo model file (`models/<name>.onnx`) with onnxruntime and check it is one (DESIGN.md §4).
+
+Everything the live side needs (window, codec tables, pitch range) comes from the file's
+metadata, so no Python object from training is ever needed; a file that lacks it is refused
+with a message naming what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from continuo.live.codec import Codec, Event
+from continuo.live.errors import ContinuoError
+
+FORMAT_VERSION = 1
+FIELDS: tuple[str, ...] = Event._fields
+INPUTS = FIELDS
+OUTPUTS = tuple(f"{field}_logits" for field in FIELDS)
+REQUIRED_METADATA = ("continuo_format", "name", "window", "codec", "pitch_range")
+
+
+class ModelFileError(ContinuoError):
+    """A model file that is not a usable Continuo ONNX model; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    window: int
+    codec: Codec
+    pitch_range: tuple[int, int]
+    metadata: dict[str, Any]
+
+
+def shipped_models() -> dict[str, Path]:
+    """Models that ship inside the package, by name."""
+    folder = resources.files("continuo.models")
+    return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".onnx")}
+
+
+def resolve_model(name_or_path: str) -> Path:
+    """A path to an existing file, or the name of a shipped model."""
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".onnx" or path.exists():
+        if not path.is_file():
+            raise ModelFileError(f"model file {path} does not exist")
+        return path
+    shipped = shipped_models()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
+    known = ", ".join(sorted(shipped)) or "none shipped yet"
+    raise ModelFileError(f"unknown model {name_or_path!r}: shipped models are {known}; or give a path to a .onnx file")
+
+
+def _metadata(raw: dict[str, str], path: Path) -> ModelInfo:
+    missing = [key for key in REQUIRED_METADATA if key not in raw]
+    if missing:
+        raise ModelFileError(f"model file {path} lacks Continuo metadata: missing {', '.join(missing)}")
+    try:
+        parsed = {key: json.loads(value) for key, value in raw.items()}
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"model file {path} has metadata that is not JSON ({error.msg})") from None
+    version = parsed["continuo_format"]
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"model file {path} has format version {version!r}; this Continuo reads version {FORMAT_VERSION}"
+        )
+    try:
+        codec = Codec.from_json(parsed["codec"])
+        low, high = (int(v) for v in parsed["pitch_range"])
+        window = int(parsed["window"])
+    except (ValueError, TypeError) as error:
+        raise ModelFileError(f"model file {path} has malformed metadata: {error}") from None
+    return ModelInfo(str(parsed["name"]), window, codec, (low, high), parsed)
+
+
+def _check_signature(session: Any, path: Path) -> None:
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name: o for o in session.get_outputs()}
+    if set(inputs) != set(INPUTS):
+        raise ModelFileError(f"model file {path} has inputs {sorted(inputs)}; expected {list(INPUTS)}")
+    wrong = [name for name, i in inputs.items() if i.type != "tensor(int64)" or len(i.shape) != 2]
+    if wrong:
+        raise ModelFileError(f"model file {path}: inputs {wrong} must be int64 [batch, time]")
+    if not set(OUTPUTS) <= set(outputs):
+        raise ModelFileError(f"model file {path} has outputs {sorted(outputs)}; expected {list(OUTPUTS)}")
+
+
+class ContinuoModel:
+    """An ONNX model and its metadata; `logits` runs it on windows of events."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own Fail/InvalidProtobuf types
+            first = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+            raise ModelFileError(f"model file {path} is not a readable ONNX model ({first})") from None
+        _check_signature(self.session, path)
+        self.info = _metadata(dict(self.session.get_modelmeta().custom_metadata_map), path)
+        self.path = path
+
+    def logits(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(batch, time, 3) events -> pitch, duration and shift logits, each (batch, time, K)."""
+        feeds = {name: np.ascontiguousarray(events[:, :, i], dtype=np.int64) for i, name in enumerate(INPUTS)}
+        pitch, duration, shift = self.session.run(list(OUTPUTS), feeds)
+        return pitch, duration, shift
+
+
+def load_model(name_or_path: str) -> ContinuoModel:
+    return ContinuoModel(resolve_model(name_or_path))

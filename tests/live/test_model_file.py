@@ -1,0 +1,97 @@
+"""The live model loader accepts a Continuo ONNX file and refuses anything else with a clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from continuo.live.codec import Codec
+from continuo.live.model_file import FORMAT_VERSION, ModelFileError, load_model
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+CODEC = Codec()
+
+
+def lookup_model(
+    path: Path, metadata: dict[str, object] | None, input_names: tuple[str, ...] = ("pitch", "duration", "shift")
+) -> Path:
+    """A real ONNX graph whose logits are rows of fixed tables indexed by each input."""
+    sizes = {"pitch": 128, "duration": CODEC.n_durations, "shift": CODEC.n_shifts}
+    rng = np.random.default_rng(0)
+    nodes, inits, inputs, outputs = [], [], [], []
+    for given, field in zip(input_names, sizes):
+        table = rng.normal(size=(sizes[field], sizes[field])).astype(np.float32)
+        inits.append(numpy_helper.from_array(table, f"{field}_table"))
+        inputs.append(helper.make_tensor_value_info(given, TensorProto.INT64, ["batch", "time"]))
+        outputs.append(
+            helper.make_tensor_value_info(f"{field}_logits", TensorProto.FLOAT, ["batch", "time", sizes[field]])
+        )
+        nodes.append(helper.make_node("Gather", [f"{field}_table", given], [f"{field}_logits"]))
+    graph = helper.make_graph(nodes, "lookup", inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.save(model, path)
+    return path
+
+
+def good_metadata(**changes: object) -> dict[str, object]:
+    metadata: dict[str, object] = {
+        "continuo_format": FORMAT_VERSION, "name": "lookup", "window": 30,
+        "codec": CODEC.to_json(), "pitch_range": [36, 84],
+    }  # fmt: skip
+    metadata.update(changes)
+    return metadata
+
+
+def test_a_valid_file_loads_with_its_metadata_and_runs(tmp_path: Path) -> None:
+    model = load_model(str(lookup_model(tmp_path / "m.onnx", good_metadata())))
+    assert (model.info.name, model.info.window, model.info.pitch_range) == ("lookup", 30, (36, 84))
+    assert model.info.codec == CODEC
+    events = np.array([[[60, 3, 0], [64, 5, 2]]], dtype=np.int64)
+    pitch, duration, shift = model.logits(events)
+    assert pitch.shape == (1, 2, 128) and duration.shape == (1, 2, CODEC.n_durations)
+    assert shift.shape == (1, 2, CODEC.n_shifts)
+    assert not np.allclose(pitch[0, 0], pitch[0, 1])
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (None, "lacks Continuo metadata: missing continuo_format, name, window, codec, pitch_range"),
+        ({"continuo_format": 1, "name": "x"}, "missing window, codec, pitch_range"),
+        (good_metadata(continuo_format=99), "format version 99; this Continuo reads version 1"),
+        (good_metadata(codec={"shifts": [0, 1]}), "malformed metadata"),
+    ],
+)
+def test_missing_or_wrong_metadata_is_named(tmp_path: Path, metadata: dict[str, object] | None, message: str) -> None:
+    with pytest.raises(ModelFileError, match=message):
+        load_model(str(lookup_model(tmp_path / "m.onnx", metadata)))
+
+
+def test_wrong_inputs_are_named(tmp_path: Path) -> None:
+    path = lookup_model(tmp_path / "m.onnx", good_metadata(), input_names=("notes", "duration", "shift"))
+    with pytest.raises(ModelFileError, match=r"has inputs \['duration', 'notes', 'shift'\]; expected"):
+        load_model(str(path))
+
+
+def test_corrupt_or_missing_files_are_one_line(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(b"\x08\x07garbage" * 50)
+    with pytest.raises(ModelFileError, match="is not a readable ONNX model") as info:
+        load_model(str(corrupt))
+    assert "\n" not in str(info.value)
+    with pytest.raises(ModelFileError, match="does not exist"):
+        load_model(str(tmp_path / "absent.onnx"))
+
+
+def test_unknown_name_lists_the_shipped_models() -> None:
+    with pytest.raises(ModelFileError, match="unknown model 'no-such-composer': shipped models are"):
+        load_model("no-such-composer")
