@@ -53,6 +53,7 @@ def build_metadata(run: RunFolder, parity: float) -> dict[str, Any]:
             "events": {name: int(sum(len(p) for p in part)) for name, part in split.parts().items()},
         },
         "split_seed": manifest["seed"],
+        "split_digests": {name: [p.digest for p in part] for name, part in split.parts().items()},
         "split_method": manifest["method"],
         "metrics": metrics,
         "training": {

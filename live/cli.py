@@ -8,55 +8,48 @@ Only argparse lives at module level; each subcommand imports what it needs when 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from continuo.live.errors import ContinuoError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+Number = TypeVar("Number", int, float)
 TRAIN_EXTRA_HINT = "install the training extras: pip install 'continuo[train]'"
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
-    return value
+def _bounded(
+    convert: Callable[[str], Number], fits: Callable[[Number], bool], expected: str
+) -> Callable[[str], Number]:
+    """An argparse type that names what it expected and what it got."""
+
+    def parse(text: str) -> Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not fits(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+
+    return parse
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0, got {value}")
-    return value
+positive_int = _bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
+positive_float = _bounded(float, lambda v: v > 0, "a number above 0")
+fraction = _bounded(float, lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1")
+semitones = _bounded(int, lambda v: 0 <= v <= 12, "a whole number of semitones from 0 to 12")
 
 
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a value from 0 up to (not including) 1, got {value}")
-    return value
-
-
-def semitones(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of semitones, got {text!r}") from None
-    if not 0 <= value <= 12:
-        raise argparse.ArgumentTypeError(f"expected 0 to 12 semitones, got {value}")
-    return value
+def _existing_run(text: str) -> Path:
+    run = Path(text)
+    if not run.is_dir():
+        raise ContinuoError(f"run folder {run} does not exist")
+    return run
 
 
 def _needs_training_extras(module: str) -> None:
@@ -92,8 +85,9 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     _needs_training_extras("tensorflow")
+    from continuo.training.evaluate import summary_lines
     from continuo.training.model import ModelConfig
-    from continuo.training.train import TrainOptions, summary_lines, train
+    from continuo.training.train import TrainOptions, train
 
     options = TrainOptions(
         data=Path(args.data),
@@ -118,12 +112,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     _needs_training_extras("tensorflow")
-    from continuo.training.evaluate import evaluate_run, print_report
+    from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report
 
-    run = Path(args.run)
-    if not run.is_dir():
-        raise ContinuoError(f"run folder {run} does not exist")
-    print_report(evaluate_run(run), args.json)
+    if args.run and not args.model:
+        metrics = evaluate_run(_existing_run(args.run))
+    elif args.model and args.data and not args.run:
+        metrics = evaluate_model_file(args.model, Path(args.data))
+    else:
+        raise ContinuoError("give either --run RUN_FOLDER, or --model MODEL --data DATA_FOLDER")
+    print_report(metrics, args.json)
     return EXIT_OK
 
 
@@ -131,15 +128,54 @@ def cmd_export(args: argparse.Namespace) -> int:
     _needs_training_extras("tf2onnx")
     from continuo.export.onnx_export import export_run
 
-    run = Path(args.run)
-    if not run.is_dir():
-        raise ContinuoError(f"run folder {run} does not exist")
+    run = _existing_run(args.run)
     report = export_run(run, Path(args.output))
     print(
         f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB), "
         f"max |ONNX - Keras| logit difference {report.max_abs_difference:.1e}"
     )
+    if args.seeds:
+        from continuo.export.seeds import write_seed_bank
+
+        seeds = write_seed_bank(run, Path(args.seeds), args.seed_count)
+        print(f"wrote {len(seeds)} seed phrases from test pieces to {args.seeds}")
     return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from continuo.live.model_file import ContinuoModel, shipped_models
+
+    rows = []
+    for name, path in sorted(shipped_models().items()):
+        metadata = ContinuoModel(path).info.metadata
+        metrics = metadata.get("metrics", {})
+        rows.append(
+            {
+                "name": name,
+                "composer": metadata.get("composer"),
+                "pieces": metadata.get("corpus", {}).get("pieces"),
+                "pitch_top1": metrics.get("model", {}).get("pitch", {}).get("top1"),
+                "pitch_bits": metrics.get("model", {}).get("pitch", {}).get("bits"),
+                "ngram_pitch_top1": metrics.get("5gram", {}).get("pitch", {}).get("top1"),
+                "size_mb": round(path.stat().st_size / 1e6, 2),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows))
+    elif not rows:
+        print("no models ship with this build yet")
+    for row in [] if args.json else rows:
+        pieces = row["pieces"] or {}
+        print(
+            f"{row['name']:<12} {sum(pieces.values()):>5} pieces  pitch top-1 {_percent(row['pitch_top1'])} "
+            f"(5-gram {_percent(row['ngram_pitch_top1'])}), {row['pitch_bits'] or float('nan'):.2f} bits/event, "
+            f"{row['size_mb']} MB"
+        )
+    return EXIT_OK
+
+
+def _percent(value: float | None) -> str:
+    return "   ?" if value is None else f"{value * 100:.1f}%"
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -194,12 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     evaluate = add("evaluate", cmd_evaluate, "score a run's model on its test split beside the baselines")
-    evaluate.add_argument("--run", required=True, help="run folder written by `continuo train`")
+    evaluate.add_argument("--run", help="run folder written by `continuo train`")
+    evaluate.add_argument("--model", help="or: an exported model (name or .onnx path) ...")
+    evaluate.add_argument("--data", help="... with the data folder it was trained on (test split from its metadata)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     export = add("export", cmd_export, "turn a trained run into a self-describing ONNX model file")
     export.add_argument("run", help="run folder written by `continuo train`")
     export.add_argument("-o", "--output", required=True, help="model file to write, e.g. models/bach.onnx")
+    export.add_argument("--seeds", help="also write seed phrases from the run's test pieces to this folder")
+    export.add_argument("--seed-count", type=positive_int, default=5, help="seed phrases to write (default 5)")
+
+    models = add("models", cmd_models, "list the shipped models and their test metrics")
+    models.add_argument("--json", action="store_true", help="print one JSON list on stdout")
     return parser
 
 

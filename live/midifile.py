@@ -104,3 +104,24 @@ def read_notes(path: str | Path) -> NoteReading:
         detail = f" ({', '.join(parts)})" if parts else ""
         raise MidiReadError(f"no notes{detail}")
     return reading
+
+
+def notes_to_midifile(
+    notes: list[Note], tempo_bpm: float = 120.0, ticks_per_beat: int = 480, channel: int = 0
+) -> mido.MidiFile:
+    """One track of notes (beats -> ticks), with the tempo so players render it at that speed."""
+    timed: list[tuple[int, int, mido.Message]] = []
+    for note in notes:
+        start = round(note.onset * ticks_per_beat)
+        end = max(start + 1, round((note.onset + note.duration) * ticks_per_beat))
+        timed.append((start, 1, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
+        timed.append((end, 0, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
+    timed.sort(key=lambda item: (item[0], item[1], item[2].note))  # offs first at a tick: re-strikes stay clean
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0)])
+    now = 0
+    for tick, _, message in timed:
+        track.append(message.copy(time=tick - now))
+        now = tick
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(track)
+    return midi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from continuo.live.cli import build_parser, main
 
-SUBCOMMANDS = ["play", "corpus", "train", "evaluate", "export"]
+SUBCOMMANDS = ["play", "corpus", "train", "evaluate", "export", "models"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -67,3 +68,15 @@ def test_evaluate_on_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
     result = run_cli("evaluate", "--run", str(tmp_path))
     assert result.returncode == 2
     assert "no run.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_needs_a_run_or_a_model_with_data(tmp_path: Path) -> None:
+    result = run_cli("evaluate", "--model", "bach")
+    assert result.returncode == 2
+    assert "give either --run RUN_FOLDER, or --model MODEL --data DATA_FOLDER" in result.stderr
+
+
+def test_models_lists_what_ships() -> None:
+    result = run_cli("models", "--json")
+    assert result.returncode == 0
+    assert isinstance(json.loads(result.stdout), list)

@@ -1,4 +1,8 @@
-"""`continuo evaluate --run DIR`: score a run's model on its test split, beside the baselines."""
+"""`continuo evaluate`: score a model on its test split, beside baselines fitted on its training split.
+
+A run folder (`--run`, Keras) or an exported file (`--model X.onnx --data DIR`) is scored the same
+way; for a file, the split is rebuilt from the piece digests stored in its metadata.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,86 @@ import json
 from pathlib import Path
 from typing import Any
 
-from continuo.live.codec import Codec
+from continuo.live.codec import PITCH_CLASSES, Codec
+from continuo.live.errors import ContinuoError
+from continuo.training.loader import load_folder
 from continuo.training.runfolder import RunFolder
-from continuo.training.train import evaluate_split, summary_lines
+from continuo.training.scoring import FIELDS, HeadScore, LogitsFunction, fit_ngrams, score_model, score_ngrams
+from continuo.training.split import Split
+
+NGRAM_ORDER = 5
+
+
+def evaluate_split(logits: LogitsFunction, split: Split, codec: Codec, window: int) -> dict[str, Any]:
+    vocabularies = {"pitch": PITCH_CLASSES, "duration": codec.n_durations, "shift": codec.n_shifts}
+    scores: dict[str, dict[str, HeadScore]] = {
+        "model": score_model(logits, split.test, window),
+        "unigram": score_ngrams(fit_ngrams(split.train, 1, vocabularies), split.test),
+        f"{NGRAM_ORDER}gram": score_ngrams(fit_ngrams(split.train, NGRAM_ORDER, vocabularies), split.test),
+    }
+    return {
+        "split": "test",
+        "pieces": len(split.test),
+        "events": int(sum(len(p) for p in split.test)),
+        **{name: {field: s.as_dict() for field, s in heads.items()} for name, heads in scores.items()},
+    }
 
 
 def evaluate_run(path: Path) -> dict[str, Any]:
     """Fresh scores from the saved model and pieces; the leak check is read from training's record."""
+    from continuo.training.model import keras_logits
+
     run = RunFolder(path)
     info = run.read_json("run.json")
     split = run.read_split()
     model = run.load_model()
-    metrics = evaluate_split(model, split, Codec.from_json(info["codec"]), int(info["config"]["window"]))
+    metrics = evaluate_split(keras_logits(model), split, Codec.from_json(info["codec"]), int(info["config"]["window"]))
     stored = run.read_json("metrics.json") if (path / "metrics.json").exists() else {}
     if "leak_check" in stored:
         metrics["leak_check"] = stored["leak_check"]
     metrics["name"] = info["name"]
     return metrics
+
+
+def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
+    """Score an exported model on the test pieces named in its metadata, found again in `data`."""
+    from continuo.live.model_file import load_model
+
+    model = load_model(model_path)
+    info = model.info
+    digests = info.metadata.get("split_digests")
+    if not digests:
+        raise ContinuoError(f"model file {model.path} records no split digests, so its test split cannot be rebuilt")
+    pieces, _ = load_folder(data, info.codec)
+    by_digest = {piece.digest: piece for piece in pieces}
+    parts = {name: [by_digest[d] for d in digests[name] if d in by_digest] for name in ("train", "val", "test")}
+    missing = len(digests["test"]) - len(parts["test"])
+    if missing:
+        raise ContinuoError(
+            f"{data} lacks {missing} of the model's {len(digests['test'])} test pieces: "
+            "is it the corpus the model was trained on?"
+        )
+    split = Split(parts["train"], parts["val"], parts["test"])
+    metrics = evaluate_split(model.logits, split, info.codec, info.window)
+    if "leak_check" in info.metadata.get("metrics", {}):
+        metrics["leak_check"] = info.metadata["metrics"]["leak_check"]
+    metrics["name"] = info.name
+    return metrics
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """A fixed-width table: one row per predictor, top-1 / top-5 / bits for each head."""
+    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    lines = [f"test split: {metrics['pieces']} pieces, {metrics['events']} events", header]
+    rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
+    if "leak_check" in metrics:
+        rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
+    for name, heads in rows:
+        cells = "".join(
+            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
+        )
+        lines.append(f"{name:<24}{cells}")
+    return lines
 
 
 def print_report(metrics: dict[str, Any], as_json: bool) -> None:

@@ -15,20 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import PITCH_CLASSES, Codec
+from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
+from continuo.training.evaluate import evaluate_split
 from continuo.training.loader import Piece, load_folder
 from continuo.training.model import ModelConfig, build_model, keras_logits
 from continuo.training.runfolder import RunFolder
-from continuo.training.scoring import (
-    FIELDS,
-    HeadScore,
-    fit_ngrams,
-    score_model,
-    score_ngrams,
-    score_positions,
-)
-from continuo.training.split import Split, split_by_piece
+from continuo.training.scoring import FIELDS, score_positions
+from continuo.training.split import split_by_piece
 from continuo.training.windows import (
     all_windows,
     as_inputs_targets,
@@ -38,7 +32,6 @@ from continuo.training.windows import (
     usable,
 )
 
-NGRAM_ORDER = 5
 LEAK_TEST_WINDOWS = 4000
 
 
@@ -161,21 +154,6 @@ def leak_check(
     }
 
 
-def evaluate_split(model: Any, split: Split, codec: Codec, window: int) -> dict[str, Any]:
-    vocabularies = {"pitch": PITCH_CLASSES, "duration": codec.n_durations, "shift": codec.n_shifts}
-    scores: dict[str, dict[str, HeadScore]] = {
-        "model": score_model(keras_logits(model), split.test, window),
-        "unigram": score_ngrams(fit_ngrams(split.train, 1, vocabularies), split.test),
-        f"{NGRAM_ORDER}gram": score_ngrams(fit_ngrams(split.train, NGRAM_ORDER, vocabularies), split.test),
-    }
-    return {
-        "split": "test",
-        "pieces": len(split.test),
-        "events": int(sum(len(p) for p in split.test)),
-        **{name: {field: s.as_dict() for field, s in heads.items()} for name, heads in scores.items()},
-    }
-
-
 def train(options: TrainOptions, command: str = "") -> RunFolder:
     codec = Codec()
     config = options.config
@@ -220,7 +198,7 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
     best_epoch = int(np.argmin(losses)) + 1
     model.save(run.model_path)
 
-    metrics = evaluate_split(model, split, codec, config.window)
+    metrics = evaluate_split(keras_logits(model), split, codec, config.window)
     if options.leak_check:
         metrics["leak_check"] = leak_check(pieces, codec, options, best_epoch, steps_per_epoch)
     run.write_json(
@@ -244,18 +222,3 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
     )
     run.write_json("metrics.json", metrics)
     return run
-
-
-def summary_lines(metrics: dict[str, Any]) -> list[str]:
-    """A fixed-width table: one row per predictor, top-1 / top-5 / bits for each head."""
-    header = f"{'':<22}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
-    lines = [f"test split: {metrics['pieces']} pieces, {metrics['events']} events", header]
-    rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
-    if "leak_check" in metrics:
-        rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
-    for name, heads in rows:
-        cells = "".join(
-            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
-        )
-        lines.append(f"{name:<22}{cells}")
-    return lines

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from continuo.live.codec import DEFAULT_DURATIONS, DEFAULT_SHIFTS, Codec, Event, Note
-from continuo.live.midifile import MidiReadError, read_notes
+from continuo.live.midifile import MidiReadError, notes_to_midifile, read_notes
 from tests.midi_builders import scale_file, track_from_notes, write_midi
 
 CODEC = Codec()
@@ -145,3 +145,16 @@ def test_fuzzed_bytes_give_notes_or_a_midi_read_error(tmp_path: Path, data: byte
         assert str(error)
     else:
         assert reading.notes and all(n.duration > 0 and 0 <= n.pitch < 128 for n in reading.notes)
+
+
+def test_written_notes_read_back_to_the_same_events(tmp_path: Path) -> None:
+    events = [
+        Event(60, D[1.0], S[0.0]),
+        Event(64, D[1.0], S[0.0]),
+        Event(67, D[0.5], S[1.0]),
+        Event(67, D[2.0], S[0.5]),
+    ]
+    path = tmp_path / "out.mid"
+    notes_to_midifile(CODEC.decode(events), tempo_bpm=90).save(path)
+    assert CODEC.encode(read_notes(path).notes) == events
+    assert mido.MidiFile(path).tracks[0][0].tempo == mido.bpm2tempo(90)

@@ -82,10 +82,14 @@ def test_evaluate_prints_one_json_object_with_baselines_and_leak_check(tiny_run:
 
 
 def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
-    _, run, _ = tiny_run
+    folder, run, _ = tiny_run
     out = tmp_path / "tiny.onnx"
-    result = continuo("export", str(run), "-o", str(out))
+    result = continuo("export", str(run), "-o", str(out), "--seeds", str(tmp_path / "seeds"), "--seed-count", "2")
     assert "max |ONNX - Keras| logit difference" in result.stdout
+    seeds = sorted((tmp_path / "seeds").glob("*.mid"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    test_stems = {Path(p["name"]).stem for p in manifest["split"]["test"]}
+    assert len(seeds) == 2 and {s.stem for s in seeds} <= test_stems  # seeds come from test pieces only
 
     import keras
 
@@ -102,3 +106,8 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
     for want, got in zip(expected, model.logits(events)):
         np.testing.assert_allclose(got, want, atol=1e-4)
     assert not list(tmp_path.glob("*.partial"))
+
+    scored = json.loads(continuo("evaluate", "--model", str(out), "--data", str(folder), "--json").stdout)
+    for head, score in metadata["metrics"]["model"].items():  # the ONNX file scores as the Keras run did
+        assert scored["model"][head] == pytest.approx(score, abs=1e-4)
+    assert scored["5gram"] == metadata["metrics"]["5gram"]

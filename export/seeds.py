@@ -1,0 +1,29 @@
+"""Seed phrases for the live engine, cut from a run's *test* pieces (music the model never trained on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from continuo.live.codec import Codec, Event
+from continuo.live.midifile import notes_to_midifile
+from continuo.training.runfolder import RunFolder
+
+SEED_EVENTS = 32  # a little more than the 30-event window, so any model's window starts full
+
+
+def write_seed_bank(run_path: Path, out: Path, count: int = 5) -> list[Path]:
+    """The opening SEED_EVENTS events of up to `count` test pieces, one MIDI file each."""
+    run = RunFolder(run_path)
+    codec = Codec.from_json(run.read_json("run.json")["codec"])
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for piece in run.read_split().test:
+        if len(written) == count:
+            break
+        if len(piece) < SEED_EVENTS:
+            continue
+        events = [Event(*map(int, row)) for row in piece.events[:SEED_EVENTS]]
+        target = out / f"{Path(piece.name).stem}.mid"
+        notes_to_midifile(codec.decode(events)).save(target)
+        written.append(target)
+    return written
