@@ -16,7 +16,7 @@ def write_seed_bank(run_path: Path, out: Path, count: int = 5) -> list[Path]:
     run = RunFolder(run_path)
     codec = Codec.from_json(run.read_json("run.json")["codec"])
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for piece in run.read_split().test:
         if len(written) == count:
             break
