@@ -145,9 +145,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from continuo.live.model_file import ContinuoModel, shipped_models
 
+    shipped = {
+        name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
+    }
+    if args.card:
+        from continuo.export.model_card import render_card
+
+        print(render_card(shipped), end="")
+        return EXIT_OK
     rows = []
-    for name, path in sorted(shipped_models().items()):
-        metadata = ContinuoModel(path).info.metadata
+    for name, (metadata, size) in sorted(shipped.items()):
         metrics = metadata.get("metrics", {})
         rows.append(
             {
@@ -157,7 +164,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                 "pitch_top1": metrics.get("model", {}).get("pitch", {}).get("top1"),
                 "pitch_bits": metrics.get("model", {}).get("pitch", {}).get("bits"),
                 "ngram_pitch_top1": metrics.get("5gram", {}).get("pitch", {}).get("top1"),
-                "size_mb": round(path.stat().st_size / 1e6, 2),
+                "size_mb": round(size / 1e6, 2),
             }
         )
     if args.json:
@@ -243,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = add("models", cmd_models, "list the shipped models and their test metrics")
     models.add_argument("--json", action="store_true", help="print one JSON list on stdout")
+    models.add_argument("--card", action="store_true", help="print models/MODEL_CARD.md, made from the metadata")
     return parser
 
 

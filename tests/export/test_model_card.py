@@ -1,0 +1,46 @@
+"""The model card is made from the shipped files' metadata, and the committed card matches them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from continuo.export.model_card import render_card
+from continuo.live.model_file import ContinuoModel, shipped_models
+
+CARD = Path(__file__).resolve().parents[2] / "models" / "MODEL_CARD.md"
+
+
+def head(top1: float, top5: float, bits: float) -> dict[str, float]:
+    return {"top1": top1, "top5": top5, "bits": bits, "targets": 100}
+
+
+def fake_metadata() -> dict[str, object]:
+    scores = {"pitch": head(0.612, 0.931, 1.78), "duration": head(0.75, 0.99, 0.9), "shift": head(0.94, 1.0, 0.2)}
+    return {
+        "composer": "bach",
+        "corpus": {"files": 410, "skipped": 0, "duplicates_removed": 3,
+                   "pieces": {"train": 326, "val": 41, "test": 40}, "events": {"train": 1, "val": 2, "test": 3}},
+        "split_seed": 0,
+        "training": {"epochs_run": 50, "best_epoch": 42, "train_seconds": 600.0, "command": "continuo train"},
+        "pitch_range": [36, 88],
+        "parity": {"max_abs_logit_difference": 2e-6},
+        "metrics": {"pieces": 40, "events": 3, "model": scores, "unigram": scores, "5gram": scores,
+                    "leak_check": {"model": scores}},
+    }  # fmt: skip
+
+
+def test_card_rows_carry_the_metadata_figures() -> None:
+    card = render_card({"bach": (fake_metadata(), 3_900_000)})
+    row = next(line for line in card.splitlines() if line.startswith("| model |"))
+    assert row == "| model | 61.2% | 93.1% | 1.78 | 75.0% | 99.0% | 0.90 | 94.0% | 100.0% | 0.20 |"
+    assert "train 326 pieces" in card and "leak check" in card and "non-commercial" in card
+
+
+def test_committed_card_matches_the_shipped_models() -> None:
+    shipped = {
+        name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
+    }
+    assert CARD.read_text() == render_card(shipped), "regenerate: continuo models --card > models/MODEL_CARD.md"
+    for name in shipped:
+        assert re.search(rf"^## {re.escape(name)}$", CARD.read_text(), re.MULTILINE)

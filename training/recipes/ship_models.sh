@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Reproduce every shipped model, its seed bank and the model card from a fresh checkout.
+# Needs the training extras: pip install -e '.[train]'. Takes hours on a 2-core CPU (see MODEL_CARD.md).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+COMPOSERS=${COMPOSERS:-bach palestrina monteverdi beethoven mozart haydn}
+SEED=${SEED:-0}
+
+continuo corpus --composers "$(echo "$COMPOSERS" | tr ' ' ',')" --out data
+for composer in $COMPOSERS; do
+    continuo train --data "data/$composer" --name "$composer" --out "runs/$composer" --seed "$SEED"
+    continuo export "runs/$composer" -o "models/$composer.onnx" --seeds "models/seeds/$composer"
+done
+continuo models --card > models/MODEL_CARD.md
+continuo models
