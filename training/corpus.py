@@ -53,7 +53,9 @@ def _convert(job: tuple[str, str, str]) -> tuple[str, list[str], str | None]:
         for index, score in enumerate(scores):
             name = stem if len(scores) == 1 else f"{stem}_{index + 1:03d}"
             target = Path(out_dir) / f"{name}.mid"
-            score.write("midi", fp=str(target))
+            partial = target.with_name(target.name + ".partial")  # an interrupted run leaves no half file
+            score.write("midi", fp=str(partial))
+            partial.replace(target)
             written.append(str(target))
         return source, written, None
     except Exception as error:  # music21 raises many types on odd encodings; each is one skipped file
