@@ -82,6 +82,24 @@ def _parity(keras_model: Any, onnx_model: ContinuoModel, codec_sizes: tuple[int,
     return worst
 
 
+def golden_example(model: Any, run: RunFolder, window: int) -> dict[str, Any]:
+    """Keras's logits after the first seed phrase's window: a golden answer the ONNX file must give.
+
+    The events are those of the first seed file, so a test can go MIDI file -> codec -> ONNX -> logits
+    without TensorFlow and compare with what Keras said at export.
+    """
+    from continuo.export.seeds import seed_file_name, seed_pieces
+
+    pieces = seed_pieces(run, 1) or [max(run.read_split().test, key=len)]
+    events = pieces[0].events[:window].astype(np.int64)
+    logits = keras_logits(model)(events[None])
+    return {
+        "seed_file": seed_file_name(pieces[0]),
+        "events": events.tolist(),
+        "last_logits": {field: np.asarray(head)[0, -1].round(6).tolist() for field, head in zip(FIELDS, logits)},
+    }
+
+
 def export_run(run_path: Path, out: Path) -> ExportReport:
     import onnx
     import tensorflow as tf
@@ -111,6 +129,7 @@ def export_run(run_path: Path, out: Path) -> ExportReport:
                 f"ONNX and Keras disagree by {difference:.2e} (limit {PARITY_TOLERANCE:g}); {out} not written"
             )
         metadata["parity"]["max_abs_logit_difference"] = difference
+        metadata["golden"] = golden_example(model, run, info["config"]["window"])
         _write(onnx, proto, metadata, candidate)
         candidate.replace(out)
     finally:

@@ -106,6 +106,11 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
     for want, got in zip(expected, model.logits(events)):
         np.testing.assert_allclose(got, want, atol=1e-4)
     assert not list(tmp_path.glob("*.partial"))
+    golden = metadata["golden"]
+    assert (tmp_path / "seeds" / golden["seed_file"]).exists()
+    seed_events = np.array(golden["events"], dtype=np.int64)[None]
+    for field, got in zip(("pitch", "duration", "shift"), model.logits(seed_events)):
+        np.testing.assert_allclose(got[0, -1], golden["last_logits"][field], atol=1e-4)
 
     scored = json.loads(continuo("evaluate", "--model", str(out), "--data", str(folder), "--json").stdout)
     for head, score in metadata["metrics"]["model"].items():  # the ONNX file scores as the Keras run did
