@@ -80,6 +80,8 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         print(f"  skipped {reason}")
     if len(summary.reasons) > 10:
         print(f"  ... and {len(summary.reasons) - 10} more")
+    for note in summary.notes:
+        print(f"  note {note}")
     return EXIT_OK
 
 

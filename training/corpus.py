@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from continuo.live.errors import ContinuoError
 
@@ -26,6 +27,7 @@ class CorpusSummary:
     kept: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def composer_sources(composer: str) -> list[Path]:
@@ -41,7 +43,41 @@ def _output_name(source: Path, composer: str) -> str:
     return "_".join(tail)
 
 
-def _convert(job: tuple[str, str, str]) -> tuple[str, list[str], str | None]:
+def _without_repeats(score: Any) -> Any:
+    """The score with repeat barlines and jumps removed, played through once.
+
+    music21 expands repeats before writing MIDI and gives up on badly formed ones; the notes are
+    still worth learning from, so those scores are written once through instead of skipped.
+    """
+    from music21 import bar, repeat, stream
+
+    for measure in score.recurse().getElementsByClass(stream.Measure):
+        if isinstance(measure.leftBarline, bar.Repeat):
+            measure.leftBarline = None
+        if isinstance(measure.rightBarline, bar.Repeat):
+            measure.rightBarline = bar.Barline("regular")
+    for mark in list(score.recurse().getElementsByClass(repeat.RepeatMark)):
+        if mark.activeSite is not None:
+            mark.activeSite.remove(mark)
+    return score
+
+
+def _write_midi(score: Any, target: Path) -> bool:
+    """Write one score; True if its repeats had to be dropped to do so."""
+    from music21.repeat import ExpanderException
+
+    partial = target.with_name(target.name + ".partial")  # an interrupted run leaves no half file
+    try:
+        score.write("midi", fp=str(partial))
+        dropped = False
+    except ExpanderException:
+        _without_repeats(score).write("midi", fp=str(partial))
+        dropped = True
+    partial.replace(target)
+    return dropped
+
+
+def _convert(job: tuple[str, str, str]) -> tuple[str, list[str], str | None, int]:
     """Parse one score (or a collection of scores) and write each as MIDI; runs in a worker."""
     source, stem, out_dir = job
     from music21 import converter, stream
@@ -49,17 +85,15 @@ def _convert(job: tuple[str, str, str]) -> tuple[str, list[str], str | None]:
     try:
         parsed = converter.parse(source)
         scores = list(parsed.scores) if isinstance(parsed, stream.Opus) else [parsed]
-        written = []
+        written, once_through = [], 0
         for index, score in enumerate(scores):
             name = stem if len(scores) == 1 else f"{stem}_{index + 1:03d}"
             target = Path(out_dir) / f"{name}.mid"
-            partial = target.with_name(target.name + ".partial")  # an interrupted run leaves no half file
-            score.write("midi", fp=str(partial))
-            partial.replace(target)
+            once_through += _write_midi(score, target)
             written.append(str(target))
-        return source, written, None
+        return source, written, None, once_through
     except Exception as error:  # music21 raises many types on odd encodings; each is one skipped file
-        return source, [], f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
+        return source, [], f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}", 0
 
 
 def build_corpus(composers: Sequence[str], out: Path, max_pieces: int | None = None, workers: int = 2) -> CorpusSummary:
@@ -79,21 +113,32 @@ def build_corpus(composers: Sequence[str], out: Path, max_pieces: int | None = N
             if count:
                 summary.skipped[composer] += count
                 summary.reasons.append(f"{composer}: {count} × {reason}")
+        stems: set[str] = set()
+        encodings = 0
         for source in usable[:max_pieces]:
             stem = _output_name(source, composer)
+            if stem in stems:  # the same work in a second format (.krn beside .mxl): near-duplicate music
+                encodings += 1
+                continue
+            stems.add(stem)
             if (target / f"{stem}.mid").exists() or any(target.glob(f"{stem}_[0-9][0-9][0-9].mid")):
                 summary.kept[composer] += 1
             else:
                 jobs.append((composer, str(source), stem, str(target)))
+        if encodings:
+            summary.skipped[composer] += encodings
+            summary.reasons.append(f"{composer}: {encodings} × another encoding of a work already taken")
     if jobs:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = pool.map(_convert, [job[1:] for job in jobs], chunksize=4)
             bar = tqdm(zip(jobs, results), total=len(jobs), unit="score", file=sys.stderr, disable=None)
-            for (composer, *_), (source, written, error) in bar:
+            for (composer, *_), (source, written, error, once_through) in bar:
                 bar.set_postfix_str(composer)
                 if error:
                     summary.skipped[composer] += 1
-                    summary.reasons.append(f"{Path(source).name}: {error}")
+                    summary.reasons.append(f"{composer}/{Path(source).name}: {error}")
                 else:
                     summary.written[composer] += len(written)
+                if once_through:
+                    summary.notes.append(f"{composer}/{Path(source).name}: written once through (bad repeat marks)")
     return summary

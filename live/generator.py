@@ -1,0 +1,53 @@
+"""The generator: a rolling window of at most `window` events and the model that continues it.
+
+It works from one event up (a short seed fills the window as it plays) and takes events pushed
+from outside (a performer's notes) the same way as its own, so both shape what comes next.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from continuo.live.codec import Event
+from continuo.live.sampler import SamplingSettings, sample
+
+
+class LogitsModel(Protocol):
+    def logits(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+class Generator:
+    def __init__(
+        self,
+        model: LogitsModel,
+        window: int,
+        seed_events: Sequence[Event],
+        settings: SamplingSettings | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if not seed_events:
+            raise ValueError("the generator needs at least one seed event")
+        self.model = model
+        self.settings = settings or SamplingSettings()
+        self.rng = np.random.default_rng(seed)
+        self.window: deque[Event] = deque(seed_events[-window:], maxlen=window)
+
+    def push(self, events: Iterable[Event]) -> None:
+        """Fold events into the window (a performer's notes, or a new seed after a flush)."""
+        self.window.extend(events)
+
+    def next_event(self) -> Event:
+        """Run the model on the window, sample each head from the last step, and append the result."""
+        events = np.array([tuple(self.window)], dtype=np.int64)
+        pitch, duration, shift = (head[0, -1] for head in self.model.logits(events))
+        event = Event(
+            sample(pitch, self.settings, self.rng),
+            sample(duration, self.settings, self.rng),
+            sample(shift, self.settings, self.rng),
+        )
+        self.window.append(event)
+        return event
