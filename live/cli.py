@@ -264,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContinuoError as error:
         print(f"continuo {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # an output path that cannot be written, a folder that is a file...
+        print(f"continuo {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"continuo {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -80,3 +80,15 @@ def test_models_lists_what_ships() -> None:
     result = run_cli("models", "--json")
     assert result.returncode == 0
     assert isinstance(json.loads(result.stdout), list)
+
+
+def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    from tests.midi_builders import scale_file
+
+    for index in range(3):
+        scale_file(tmp_path / f"p{index}.mid", 50 + index)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_cli("train", "--data", str(tmp_path), "--name", "x", "--out", str(blocker / "run"))
+    assert result.returncode == 2
+    assert "Not a directory" in result.stderr and "Traceback" not in result.stderr
