@@ -13,7 +13,7 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from continuo.live.errors import ContinuoError
 
@@ -42,6 +42,9 @@ def _bounded(
 positive_int = _bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
 positive_float = _bounded(float, lambda v: v > 0, "a number above 0")
 fraction = _bounded(float, lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1")
+channel = _bounded(int, lambda v: 1 <= v <= 16, "a MIDI channel from 1 to 16")
+velocity = _bounded(int, lambda v: 1 <= v <= 127, "a velocity from 1 to 127")
+BACKEND_CHOICES = ("auto", "alsa", "jack", "coremidi", "windows")
 semitones = _bounded(int, lambda v: 0 <= v <= 12, "a whole number of semitones from 0 to 12")
 
 
@@ -188,18 +191,74 @@ def _percent(value: float | None) -> str:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    print(
-        "continuo play: the live engine is not built yet (issue 5). Today Continuo can build a corpus,\n"
-        "train and evaluate models: see README.md.",
-        file=sys.stderr,
+    if args.list_ports:
+        return cmd_ports(args)
+    from continuo.live.play import PlayRequest, play
+
+    request = PlayRequest(
+        model=args.model,
+        seed_composer=args.seed_composer,
+        seed_file=Path(args.seed_file) if args.seed_file else None,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        tempo=args.tempo,
+        channel=args.channel,
+        velocity=args.velocity,
+        output_name=args.output_name,
+        output_port=args.output_port,
+        output=args.output,
+        backend=args.backend,
+        duration=args.duration,
+        record=Path(args.record) if args.record else None,
+        quiet=args.quiet,
+        print_notes=args.print_notes,
+        start_jack=args.start_jack,
     )
-    return EXIT_FAILURE
+    return play(request)
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    from continuo.live.ports import BACKENDS, NoMidiSystemError, choose_backend, list_ports
+
+    requested = [args.backend] if args.backend != "auto" else list(BACKENDS)
+    found = False
+    for backend in requested:
+        try:
+            api = choose_backend(backend)
+        except NoMidiSystemError as error:
+            if args.backend != "auto":
+                raise
+            if backend in _platform_backends():
+                print(f"{backend}: not available ({error})")
+            continue
+        found = True
+        listing = list_ports(api)
+        print(f"{listing.backend}:")
+        print("  inputs:  " + (", ".join(repr(n) for n in listing.inputs) or "none"))
+        print("  outputs: " + (", ".join(repr(n) for n in listing.outputs) or "none"))
+    return EXIT_OK if found else EXIT_USAGE
+
+
+def _platform_backends() -> tuple[str, ...]:
+    if sys.platform.startswith("linux"):
+        return ("alsa", "jack")
+    if sys.platform == "darwin":
+        return ("coremidi", "jack")
+    return ("windows",)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad value is one line naming the flag and the value; unknown flags still get the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument --") and ("expected " in message or "invalid " in message):
+            self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="continuo", description="Real-time MIDI generation from per-composer neural models."
-    )
+    parser = _Parser(prog="continuo", description="Real-time MIDI generation from per-composer neural models.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
@@ -207,8 +266,31 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    play = add("play", cmd_play, "stream generated notes to a virtual MIDI port (not built yet)")
-    play.add_argument("--model", default="bach", help="shipped model name or .onnx path")
+    play = add("play", cmd_play, "stream generated notes in real time to a virtual MIDI port")
+    play.add_argument("--model", default="bach", help="shipped model name or .onnx path (default bach)")
+    seed = play.add_mutually_exclusive_group()
+    seed.add_argument("--seed-composer", help="start from a phrase of this composer's seed bank (default: the model's)")
+    seed.add_argument("--seed-file", help="start from the last 30 events of this MIDI file")
+    play.add_argument("--temperature", type=float, default=1.0, help="sampling temperature, 0.05-10 (default 1.0)")
+    play.add_argument("--top-p", type=float, help="nucleus sampling: keep the likeliest classes up to this mass")
+    play.add_argument("--seed", type=int, help="random seed: same seed, model and seed phrase give the same notes")
+    play.add_argument("--tempo", type=float, default=120.0, help="beats (quarter notes) per minute (default 120)")
+    play.add_argument("--channel", type=channel, default=1, help="MIDI channel to play on, 1-16 (default 1)")
+    play.add_argument("--velocity", type=velocity, default=80, help="note-on velocity, 1-127 (default 80)")
+    port = play.add_mutually_exclusive_group()
+    port.add_argument("--output-name", default="Continuo", help="name of the virtual output port (default Continuo)")
+    port.add_argument("--output-port", help="send to this existing port instead (e.g. loopMIDI on Windows)")
+    play.add_argument("--output", choices=("port", "none"), default="port", help="none: no port, only --record")
+    play.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="MIDI system (default auto)")
+    play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")
+    play.add_argument("--duration", type=positive_float, help="stop after this many seconds (default: endless)")
+    play.add_argument("--record", help="also write what is sent to this .mid file")
+    play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
+    play.add_argument("--quiet", action="store_true", help="no status line")
+    play.add_argument("--list-ports", action="store_true", help="list MIDI ports and exit")
+
+    ports = add("ports", cmd_ports, "list MIDI input and output ports per MIDI system")
+    ports.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="only this MIDI system")
 
     corpus = add("corpus", cmd_corpus, "write per-composer MIDI folders from the music21 corpus")
     corpus.add_argument(

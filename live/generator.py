@@ -28,6 +28,7 @@ class Generator:
         seed_events: Sequence[Event],
         settings: SamplingSettings | None = None,
         seed: int | None = None,
+        pitch_range: tuple[int, int] | None = None,
     ) -> None:
         if not seed_events:
             raise ValueError("the generator needs at least one seed event")
@@ -35,6 +36,10 @@ class Generator:
         self.settings = settings or SamplingSettings()
         self.rng = np.random.default_rng(seed)
         self.window: deque[Event] = deque(seed_events[-window:], maxlen=window)
+        self.allowed_pitches: np.ndarray | None = None
+        if pitch_range is not None:  # never sample a pitch the model did not see in training
+            low, high = pitch_range
+            self.allowed_pitches = (np.arange(128) >= low) & (np.arange(128) <= high)
 
     def push(self, events: Iterable[Event]) -> None:
         """Fold events into the window (a performer's notes, or a new seed after a flush)."""
@@ -45,7 +50,7 @@ class Generator:
         events = np.array([tuple(self.window)], dtype=np.int64)
         pitch, duration, shift = (head[0, -1] for head in self.model.logits(events))
         event = Event(
-            sample(pitch, self.settings, self.rng),
+            sample(pitch, self.settings, self.rng, self.allowed_pitches),
             sample(duration, self.settings, self.rng),
             sample(shift, self.settings, self.rng),
         )

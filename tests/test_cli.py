@@ -11,7 +11,7 @@ import pytest
 
 from continuo.live.cli import build_parser, main
 
-SUBCOMMANDS = ["play", "corpus", "train", "evaluate", "export", "models"]
+SUBCOMMANDS = ["play", "ports", "corpus", "train", "evaluate", "export", "models"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

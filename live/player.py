@@ -1,0 +1,88 @@
+"""The player: turns sampled events into timed notes for the scheduler, a bounded lookahead ahead.
+
+Inference runs ahead of the music by at most `lookahead_seconds` (plus one event), so a change of
+tempo, temperature or window reaches the sound quickly, and a slow step never delays a due note.
+The first generated note falls on beat 0; each next one `shift` beats after the one before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from continuo.live.clock import TempoClock
+from continuo.live.codec import Codec, Event
+from continuo.live.scheduler import Scheduler
+
+
+class PortFailedError(Exception):
+    """The output port stopped taking messages (its MIDI system went away, a device was unplugged)."""
+
+
+class EventSource(Protocol):
+    """What the player pulls events from: the generator, in practice."""
+
+    def next_event(self) -> Event: ...
+
+
+@dataclass(frozen=True)
+class PlayOptions:
+    channel: int = 0  # 0-15 on the wire; the CLI speaks 1-16
+    velocity: int = 80
+    duration_seconds: float | None = None
+    lookahead_seconds: float = 0.25
+    lead_seconds: float = 0.05
+    poll_seconds: float = 0.01
+
+
+class Player:
+    def __init__(
+        self, source: EventSource, codec: Codec, clock: TempoClock, scheduler: Scheduler, options: PlayOptions
+    ) -> None:
+        self.source = source
+        self.codec = codec
+        self.clock = clock
+        self.scheduler = scheduler
+        self.options = options
+        self.next_onset: float | None = None  # beat of the next note; None until the first is placed
+        self.end_beat: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once the next note would start at or after the end (with --duration)."""
+        return self.end_beat is not None and self.next_onset is not None and self.next_onset >= self.end_beat
+
+    def schedule_until(self, horizon_beat: float) -> None:
+        """Generate and queue notes until one starts past `horizon_beat` (or past the end)."""
+        while self.next_onset is None or self.next_onset <= horizon_beat:
+            if self.finished:
+                return
+            event = self.source.next_event()
+            onset = 0.0 if self.next_onset is None else self.next_onset + self.codec.shifts[event.shift]
+            if self.end_beat is not None and onset >= self.end_beat:
+                self.next_onset = onset
+                return
+            end = onset + self.codec.durations[event.duration]
+            self.scheduler.note(event.pitch, self.options.velocity, self.options.channel, onset, end)
+            self.next_onset = onset
+
+    def run(self, stop: threading.Event, on_poll: Callable[[], None] | None = None) -> None:
+        """Play until `stop` is set or the duration is over; raise PortFailedError if the port fails."""
+        start = self.clock.now() + self.options.lead_seconds
+        self.clock.start(start)
+        if self.options.duration_seconds is not None:
+            self.end_beat = self.clock.beat_at(start + self.options.duration_seconds)
+        self.scheduler.start()
+        while not stop.is_set():
+            if self.scheduler.error is not None:
+                raise PortFailedError(str(self.scheduler.error) or type(self.scheduler.error).__name__)
+            now = self.clock.now()
+            if self.options.duration_seconds is not None and now >= start + self.options.duration_seconds:
+                return
+            lookahead_beats = self.options.lookahead_seconds * self.clock.bpm / 60.0
+            self.schedule_until(self.clock.beat_at(now) + lookahead_beats)
+            if on_poll is not None:
+                on_poll()
+            stop.wait(self.options.poll_seconds)

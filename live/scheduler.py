@@ -1,0 +1,197 @@
+"""The scheduler: one thread that sends each message at its absolute due time (DESIGN.md §5).
+
+Messages are queued by *beat*; the due time in seconds is asked of the clock just before sending,
+so tempo changes apply to everything still waiting and no sleep error ever accumulates. The
+thread waits on a condition until about a millisecond before a message is due, then spins.
+
+It also owns the truth about what sounds: every note-on it sends is remembered until its
+note-off, so `flush` and `panic` can silence exactly what is held, from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import mido
+
+from continuo.live.clock import TempoClock
+
+SPIN_SECONDS = 0.001
+REALTIME_PRIORITY = 20  # below JACK's own threads (which default to about 70)
+IDLE_WAIT_SECONDS = 0.05
+ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
+_OFF, _ON = 0, 1  # at one beat, note-offs go first so a repeated pitch is released before it is struck
+
+
+def _raise_thread_priority() -> None:
+    """Ask for real-time scheduling for this thread where allowed (root, or an rtprio limit), as JACK does.
+
+    The thread only ever spins for the last millisecond before a message, so it cannot hog a core.
+    """
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not permitted: stay a normal thread
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+
+
+class Output(Protocol):
+    def send(self, message: mido.Message) -> None: ...
+
+
+SentCallback = Callable[[float, mido.Message], None]
+
+
+@dataclass(order=True)
+class _Item:
+    beat: float
+    kind: int
+    order: int
+    channel: int = field(compare=False)
+    pitch: int = field(compare=False)
+    velocity: int = field(compare=False)
+    note_id: int = field(compare=False)
+
+
+class Scheduler:
+    """Queue notes by beat, send them on time, track held notes, silence them on demand."""
+
+    def __init__(self, output: Output | None, clock: TempoClock, on_sent: SentCallback | None = None) -> None:
+        self.output = output
+        self.clock = clock
+        self.on_sent = on_sent
+        self.error: BaseException | None = None
+        self.notes_sent = 0
+        self.channels_used: set[int] = set()
+        self._queue: list[_Item] = []
+        self._held: dict[tuple[int, int], int] = {}  # (channel, pitch) -> id of the note sounding there
+        self._ids = itertools.count()
+        self._order = itertools.count()
+        self._condition = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
+
+    # -- the producer's side -------------------------------------------------------------------
+    def note(self, pitch: int, velocity: int, channel: int, start_beat: float, end_beat: float) -> None:
+        note_id = next(self._ids)
+        with self._condition:
+            heapq.heappush(self._queue, _Item(start_beat, _ON, next(self._order), channel, pitch, velocity, note_id))
+            heapq.heappush(self._queue, _Item(end_beat, _OFF, next(self._order), channel, pitch, 0, note_id))
+            self._condition.notify()
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread; queued messages are dropped (call `panic` to silence what is held)."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2)
+
+    def flush(self) -> None:
+        """Drop everything queued and release every held note now (a new seed, a mode switch, Stop)."""
+        with self._condition:
+            self._queue.clear()
+            self._send_all(self._held_note_offs())
+
+    def panic(self) -> None:
+        """Flush, then All Notes Off (CC123) and All Sound Off (CC120) on every channel used.
+
+        Every message is attempted even if the port fails on one; the first failure is raised after.
+        """
+        with self._condition:
+            self._queue.clear()
+            offs = self._held_note_offs()
+            controls = [
+                mido.Message("control_change", channel=channel, control=control, value=0)
+                for channel in sorted(self.channels_used)
+                for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
+            ]
+            self._send_all(offs + controls)
+
+    # -- the thread ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        _raise_thread_priority()
+        try:
+            while True:
+                due = self._wait_until_nearly_due()
+                if due is None:
+                    return
+                while self.clock.now() < due:  # the last millisecond: spin for precision
+                    pass
+                with self._condition:
+                    self.send_due()
+        except BaseException as error:  # a failing port or a bug: the engine must hear of it and panic
+            self.error = error
+
+    def _wait_until_nearly_due(self) -> float | None:
+        with self._condition:
+            while not self._stopping:
+                timeout = IDLE_WAIT_SECONDS
+                if self._queue:
+                    due = self.clock.seconds_at(self._queue[0].beat)
+                    if due is not None:
+                        ahead = due - self.clock.now()
+                        if ahead <= SPIN_SECONDS:
+                            return due
+                        timeout = min(timeout, ahead - SPIN_SECONDS)
+                self._condition.wait(timeout)
+            return None
+
+    def send_due(self) -> None:
+        """Send everything due by now, in beat order (the thread calls this; tests may too)."""
+        now = self.clock.now()
+        while self._queue:
+            due = self.clock.seconds_at(self._queue[0].beat)
+            if due is None or due > now:
+                return
+            item = heapq.heappop(self._queue)
+            key = (item.channel, item.pitch)
+            if item.kind == _ON:
+                if key in self._held:  # the same pitch again before its note-off: release, then strike
+                    self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
+                self._held[key] = item.note_id
+                self.channels_used.add(item.channel)
+                self._send(
+                    mido.Message("note_on", channel=item.channel, note=item.pitch, velocity=item.velocity), item.beat
+                )
+                self.notes_sent += 1
+            elif self._held.get(key) == item.note_id:  # a superseded note's off would cut its successor
+                del self._held[key]
+                self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
+
+    # -- sending -------------------------------------------------------------------------------
+    def _held_note_offs(self) -> list[mido.Message]:
+        offs = [mido.Message("note_off", channel=channel, note=pitch) for channel, pitch in sorted(self._held)]
+        self._held.clear()
+        return offs
+
+    def _send_all(self, messages: list[mido.Message]) -> None:
+        failure: BaseException | None = None
+        for message in messages:
+            try:
+                self._send(message)
+            except Exception as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+    def _send(self, message: mido.Message, beat: float | None = None) -> None:
+        if self.output is not None:
+            self.output.send(message)
+        if self.on_sent is not None:
+            self.on_sent(self.clock.beat_at(self.clock.now()) if beat is None else beat, message)

@@ -1,0 +1,47 @@
+"""Seed phrases: the first window of the generator, from a composer's bank or from any MIDI file.
+
+Banks ship with the models (`models/seeds/<composer>/*.mid`, cut from test pieces), so any model
+can be seeded by any composer. A file longer than the window gives its last window of events.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from continuo.live.codec import Codec, Event
+from continuo.live.errors import ContinuoError
+from continuo.live.midifile import MidiReadError, read_notes
+
+
+def seed_composers() -> dict[str, list[Path]]:
+    """Seed files per composer in the shipped banks."""
+    root = resources.files("continuo.models") / "seeds"
+    banks: dict[str, list[Path]] = {}
+    if not root.is_dir():
+        return banks
+    for folder in root.iterdir():
+        files = sorted(Path(str(f)) for f in folder.iterdir() if f.name.lower().endswith(".mid"))
+        if files:
+            banks[folder.name] = files
+    return banks
+
+
+def events_from_file(path: Path, codec: Codec, window: int) -> list[Event]:
+    try:
+        reading = read_notes(path)
+    except MidiReadError as error:
+        raise ContinuoError(f"seed file {path}: {error}") from None
+    notes = [note for note in reading.notes if 0 <= note.pitch < 128]
+    return codec.encode(notes)[-window:]
+
+
+def seed_from_bank(composer: str, codec: Codec, window: int, rng: np.random.Generator) -> tuple[Path, list[Event]]:
+    banks = seed_composers()
+    if composer not in banks:
+        known = ", ".join(sorted(banks)) or "none shipped"
+        raise ContinuoError(f"no seed bank for composer {composer!r}: banks exist for {known}")
+    path = banks[composer][int(rng.integers(len(banks[composer])))]
+    return path, events_from_file(path, codec, window)

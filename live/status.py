@@ -1,0 +1,48 @@
+"""What the terminal shows while playing: one status line, redrawn in place, and optional note lines.
+
+The status line only appears on a terminal (and not with --quiet); piped output stays clean,
+and stderr carries nothing but errors.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+REDRAW_SECONDS = 0.2
+
+
+def note_name(pitch: int) -> str:
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+class StatusLine:
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self._last_draw = 0.0
+        self._width = 0
+
+    def show(self, text: str, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < REDRAW_SECONDS:
+            return
+        self._last_draw = now
+        self.stream.write("\r" + text.ljust(self._width))
+        self._width = len(text)
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def print_line(self, text: str) -> None:
+        """A line of its own (a note, a notice) above the status line."""
+        self.clear()
+        self.stream.write(text + "\n")
+        self.stream.flush()

@@ -1,0 +1,17 @@
+"""Fixtures for the live engine's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live.jack import JackServer, start_server
+
+
+@pytest.fixture
+def jack_server() -> Iterator[JackServer]:
+    """A private JACK server on the dummy driver, stopped after the test."""
+    server = start_server()
+    yield server
+    server.stop()

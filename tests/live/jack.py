@@ -1,0 +1,170 @@
+"""A private JACK server on the dummy driver and a frame-accurate reading client, for `jack` tests.
+
+The reader is JACK's own `jack_midi_dump -a`: every event with the absolute frame at which it
+reached the port, the best witness there is of what a synth on the port would have received.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import mido
+import pytest
+
+SAMPLE_RATE = 48000
+PERIOD = 64
+
+
+def require_jack() -> None:
+    """Skip where JACK is not installed, unless CI says it must be (then a missing jackd is a failure)."""
+    missing = [tool for tool in ("jackd", "jack_midi_dump", "jack_lsp", "jack_connect") if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CONTINUO_REQUIRE_JACK") == "1":
+            pytest.fail(f"JACK tools missing: {', '.join(missing)} (install jackd2)")
+        pytest.skip(f"JACK tools missing: {', '.join(missing)}")
+
+
+@dataclass
+class JackServer:
+    name: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+
+    def ports(self) -> list[str]:
+        result = subprocess.run(["jack_lsp"], env=self.env, capture_output=True, text=True, timeout=10)
+        return result.stdout.split("\n") if result.returncode == 0 else []
+
+    def wait_for_port(self, port: str, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while port not in self.ports():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"JACK port {port} did not appear; ports: {self.ports()}")
+            time.sleep(0.02)
+
+    def connect(self, source: str, destination: str) -> None:
+        subprocess.run(["jack_connect", source, destination], env=self.env, check=True, timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@dataclass(frozen=True)
+class Received:
+    frame: int
+    message: mido.Message
+
+    @property
+    def seconds(self) -> float:
+        return self.frame / SAMPLE_RATE
+
+
+class Reader:
+    """`jack_midi_dump -a CLIENT`, line-buffered into a file the test can read at any moment."""
+
+    def __init__(self, server: JackServer, folder: Path, client: str) -> None:
+        self.port = f"{client}:input"
+        self.path = folder / f"{client}.txt"
+        self.stream = self.path.open("wb")
+        self.process = subprocess.Popen(
+            ["stdbuf", "-oL", "jack_midi_dump", "-a", client],
+            env=server.env,
+            stdout=self.stream,
+            stderr=subprocess.STDOUT,
+        )
+        server.wait_for_port(self.port)
+
+    def received(self) -> list[Received]:
+        found = []
+        for line in self.path.read_text(errors="replace").splitlines():
+            head, _, rest = line.partition(":")
+            if not head.strip().isdigit():
+                continue
+            data = []
+            for word in rest.split():
+                if len(word) != 2:
+                    break
+                try:
+                    data.append(int(word, 16))
+                except ValueError:
+                    break
+            if data:
+                found.append(Received(int(head), mido.Message.from_bytes(data)))
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=5)
+        self.stream.close()
+
+
+def start_server() -> JackServer:
+    require_jack()
+    name = f"continuo-test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        ["jackd", "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = JackServer(name, env, process)
+    deadline = time.monotonic() + 10
+    while not server.ports():
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"jackd did not start (exit code {process.poll()})")
+        time.sleep(0.05)
+    return server
+
+
+def continuo(*args: str) -> list[str]:
+    return [sys.executable, "-m", "continuo.live", *args]
+
+
+def note_balance(messages: list[mido.Message]) -> set[tuple[int, int]]:
+    """Notes still sounding after the messages, if each note-off ends the note-on before it."""
+    sounding: set[tuple[int, int]] = set()
+    for message in messages:
+        if message.type == "note_on" and message.velocity > 0:
+            sounding.add((message.channel, message.note))
+        elif message.type in ("note_on", "note_off"):
+            sounding.discard((message.channel, message.note))
+    return sounding
+
+
+def recorded_messages(path: Path) -> list[tuple[float, mido.Message]]:
+    """(beat, message) of a --record file."""
+    midi = mido.MidiFile(path)
+    beat, found = 0.0, []
+    for message in midi.tracks[0]:
+        beat += message.time / midi.ticks_per_beat
+        if not message.is_meta:
+            found.append((beat, message))
+    return found
+
+
+def same_messages(a: list[mido.Message]) -> list[tuple[str, int, int, int]]:
+    """What matters for comparing streams: type, channel, note or control, velocity or value."""
+    out = []
+    for m in a:
+        if m.type == "control_change":
+            out.append((m.type, m.channel, m.control, m.value))
+        elif m.type in ("note_on", "note_off"):
+            velocity = m.velocity if m.type == "note_on" else 0
+            out.append((m.type, m.channel, m.note, velocity))
+        else:
+            out.append((m.type, getattr(m, "channel", -1), 0, 0))
+    return out

@@ -1,0 +1,82 @@
+"""`continuo play` without a MIDI system: bad input is one line and exit 2; --output none still plays."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mido
+import pytest
+
+from tests.live.jack import continuo, note_balance, recorded_messages
+
+NO_JACK = dict(os.environ, JACK_DEFAULT_SERVER=f"absent-{time.time_ns()}", JACK_NO_START_SERVER="1")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(continuo("play", *args), env=NO_JACK, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--model", "mahler"], "shipped models are bach"),
+        (["--temperature", "0"], "temperature"),
+        (["--temperature", "-1"], "temperature"),
+        (["--channel", "17"], "--channel"),
+        (["--velocity", "0"], "--velocity"),
+        (["--seed-file", "missing.mid"], "seed file missing.mid"),
+        (["--seed-composer", "nobody"], "no seed bank for composer 'nobody'"),
+        (["--output", "none"], "--record"),
+        (["--backend", "jack"], "no JACK server is running"),
+        (["--tempo", "1000"], "tempo"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], expected: str) -> None:
+    result = run(*args, "--duration", "1")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+
+
+def test_a_seed_file_that_is_not_midi_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "phrase.mid"
+    bad.write_text("not midi")
+    result = run("--seed-file", str(bad), "--duration", "1")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"continuo play: error: seed file {bad}: not a MIDI file (no MThd header)"
+
+
+def test_no_midi_system_names_the_fix_for_linux() -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Linux message")
+    result = run("--backend", "jack", "--duration", "1")
+    assert "jackd -d dummy" in result.stderr and "--start-jack" in result.stderr
+
+
+def test_output_none_with_record_plays_in_real_time_from_a_seed_file(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.mid"
+    midi = mido.MidiFile()
+    midi.tracks.append(
+        mido.MidiTrack(
+            [mido.Message("note_on", note=60 + i % 12, velocity=70, time=0 if i == 0 else 240) for i in range(40)]
+            + [mido.Message("note_off", note=60, time=240)]
+        )
+    )
+    midi.save(seed)
+    record = tmp_path / "take.mid"
+    started = time.monotonic()
+    result = run(
+        "--output", "none", "--record", str(record), "--seed-file", str(seed), "--duration", "2", "--seed", "1"
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert elapsed >= 2.0  # real time, not as fast as possible
+    messages = [m for _, m in recorded_messages(record)]
+    assert sum(m.type == "note_on" for m in messages) >= 2
+    assert note_balance(messages) == set()
+    assert result.stderr == ""

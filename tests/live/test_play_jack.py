@@ -1,0 +1,184 @@
+"""`continuo play` as a real process on a real JACK port, witnessed by a separate reading client."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.live.jack import (
+    JackServer,
+    Reader,
+    continuo,
+    note_balance,
+    recorded_messages,
+    same_messages,
+)
+
+pytestmark = pytest.mark.jack
+BPM = 150.0
+
+
+def play_into(server: JackServer, reader: Reader, record: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = continuo(
+        "play", "--output-port", reader.port, "--record", str(record), "--tempo", f"{BPM:g}", "--quiet", *extra
+    )
+    return subprocess.run(command, env=server.env, capture_output=True, text=True, timeout=60)
+
+
+def test_received_notes_are_balanced_end_with_cc123_equal_the_recording_and_repeat_with_the_seed(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    takes = []
+    for run in range(2):
+        reader = Reader(jack_server, tmp_path, f"reader{run}")
+        record = tmp_path / f"take{run}.mid"
+        result = play_into(jack_server, reader, record, "--seed", "11", "--duration", "3")
+        time.sleep(0.1)
+        reader.stop()
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        received = [r.message for r in reader.received()]
+        assert sum(m.type == "note_on" for m in received) >= 5
+        assert note_balance(received) == set()
+        assert [(m.type, m.control) for m in received[-2:] if m.type == "control_change"] == [
+            ("control_change", 123),
+            ("control_change", 120),
+        ]
+        assert same_messages(received) == same_messages([m for _, m in recorded_messages(record)])
+        takes.append(same_messages(received))
+    assert takes[0] == takes[1]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_notes_are_held_leaves_nothing_hanging(
+    jack_server: JackServer, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    reader = Reader(jack_server, tmp_path, "reader")
+    command = continuo("play", "--output-port", reader.port, "--tempo", "90", "--seed", "5", "--quiet")
+    process = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while True:  # wait for a moment when the port has notes held
+        received = [r.message for r in reader.received()]
+        if sum(m.type == "note_on" for m in received) >= 4 and note_balance(received):
+            break
+        assert time.monotonic() < deadline, "no held notes seen"
+        time.sleep(0.005)
+    process.send_signal(stop_signal)
+    _, stderr = process.communicate(timeout=10)
+    time.sleep(0.1)
+    reader.stop()
+    assert process.returncode == 0, stderr
+    received = [r.message for r in reader.received()]
+    assert note_balance(received) == set()
+    assert [m.control for m in received if m.type == "control_change"] == [123, 120]
+    assert received[-1].type == "control_change"
+
+
+def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer, tmp_path: Path) -> None:
+    """Coarse guard only; the p99 figures come from benchmarks/live_timing.py on a quiet machine."""
+    reader = Reader(jack_server, tmp_path, "reader")
+    record = tmp_path / "take.mid"
+    result = play_into(jack_server, reader, record, "--seed", "3", "--duration", "6")
+    time.sleep(0.1)
+    reader.stop()
+    assert result.returncode == 0, result.stderr
+    received = [r for r in reader.received() if r.message.type == "note_on"]
+    scheduled = [beat * 60 / BPM for beat, m in recorded_messages(record) if m.type == "note_on"]
+    assert len(received) == len(scheduled) >= 10
+    lag = np.array([r.seconds for r in received]) - np.array(scheduled)
+    error_ms = np.abs(lag - np.median(lag)) * 1000
+    p50, p99 = np.percentile(error_ms, [50, 99])
+    print(f"onset error over {len(error_ms)} notes: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    assert p99 < 10
+
+
+def test_a_virtual_port_appears_by_name_and_delivers_to_whoever_connects(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    reader = Reader(jack_server, tmp_path, "reader")
+    record = tmp_path / "take.mid"
+    command = continuo(
+        "play", "--output-name", "Stage", "--duration", "3", "--seed", "2", "--quiet", "--record", str(record)
+    )
+    process = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
+    jack_server.wait_for_port("Stage:Stage")
+    jack_server.connect("Stage:Stage", reader.port)
+    _, stderr = process.communicate(timeout=30)
+    time.sleep(0.1)
+    reader.stop()
+    assert process.returncode == 0, stderr
+    received = same_messages([r.message for r in reader.received()])
+    sent = same_messages([m for _, m in recorded_messages(record)])
+    assert any(kind == "note_on" for kind, *_ in received)
+    assert received == sent[len(sent) - len(received) :]  # everything from the moment of connection on
+
+
+def test_first_note_within_1_5_s_of_process_start_without_tensorflow(jack_server: JackServer, tmp_path: Path) -> None:
+    reader = Reader(jack_server, tmp_path, "reader")
+    code = (
+        "import json, sys\n"
+        "from continuo.live.cli import main\n"
+        f"code = main(['play', '--output-port', {reader.port!r}, '--duration', '2', '--quiet'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf2onnx', 'music21'))\n"
+        "print(json.dumps({'code': code, 'heavy': heavy}))\n"
+    )
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-c", code], env=jack_server.env, stdout=subprocess.PIPE, text=True)
+    first_note = None
+    while process.poll() is None and first_note is None:
+        if any(r.message.type == "note_on" for r in reader.received()):
+            first_note = time.monotonic() - started
+        time.sleep(0.002)
+    out, _ = process.communicate(timeout=30)
+    reader.stop()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": []}
+    assert first_note is not None
+    print(f"first note {first_note * 1000:.0f} ms after process start")
+    assert first_note <= 1.5
+
+
+def test_a_port_name_that_does_not_exist_lists_the_ports(jack_server: JackServer) -> None:
+    result = subprocess.run(
+        continuo("play", "--output-port", "Nowhere"), env=jack_server.env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "'Nowhere'" in result.stderr and "output ports are:" in result.stderr
+
+
+def test_losing_the_jack_server_ends_with_one_line_and_exit_1(jack_server: JackServer, tmp_path: Path) -> None:
+    command = continuo("play", "--quiet", "--seed", "1")
+    process = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
+    jack_server.wait_for_port("Continuo:Continuo")
+    time.sleep(0.5)
+    jack_server.stop()
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("continuo play:")]
+    assert len(errors) == 1 and "went away" in errors[0]
+
+
+def test_start_jack_plays_on_a_private_server_and_prints_the_notes(tmp_path: Path) -> None:
+    from tests.live.jack import require_jack
+
+    require_jack()
+    env = dict(__import__("os").environ, JACK_DEFAULT_SERVER=f"absent-{time.time_ns()}", JACK_NO_START_SERVER="1")
+    result = subprocess.run(
+        continuo("play", "--start-jack", "--duration", "2", "--seed", "4"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "private JACK server" in result.stdout
+    assert sum("vel 80" in line for line in result.stdout.splitlines()) >= 3
+    assert subprocess.run(["pgrep", "-f", "jackd.*-n continuo-"], capture_output=True).returncode == 1

@@ -1,0 +1,84 @@
+"""The player places generated events on the beat line and feeds the scheduler a bounded lookahead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import mido
+
+from continuo.live.codec import Codec, Event
+from continuo.live.player import Player, PlayOptions
+from continuo.live.recorder import Recorder
+from continuo.live.scheduler import Scheduler
+from tests.live.fakes import RecordingPort, fake_clock
+
+CODEC = Codec()
+QUARTER = CODEC.durations.index(1.0)
+HALF_BEAT = CODEC.shifts.index(0.5)
+CHORD = CODEC.shifts.index(0.0)
+
+
+class Script:
+    """An event source that plays a fixed list over and over, counting how often it was asked."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.asked = 0
+
+    def next_event(self) -> Event:
+        event = self.events[self.asked % len(self.events)]
+        self.asked += 1
+        return event
+
+
+def player_with(events: list[Event], **options: float) -> tuple[Player, RecordingPort, Script]:
+    clock, _ = fake_clock()
+    port = RecordingPort()
+    script = Script(events)
+    scheduler = Scheduler(port, clock)
+    return Player(script, CODEC, clock, scheduler, PlayOptions(**options)), port, script  # type: ignore[arg-type]
+
+
+def onsets(player: Player) -> Iterator[tuple[float, int]]:
+    for item in sorted(player.scheduler._queue):
+        if item.kind == 1:
+            yield item.beat, item.pitch
+
+
+def test_first_note_on_beat_zero_then_each_after_its_shift_chords_share_an_onset() -> None:
+    player, _, _ = player_with(
+        [Event(60, QUARTER, HALF_BEAT), Event(64, QUARTER, CHORD), Event(67, QUARTER, HALF_BEAT)]
+    )
+    player.schedule_until(1.0)
+    assert list(onsets(player))[:5] == [(0.0, 60), (0.0, 64), (0.5, 67), (1.0, 60), (1.0, 64)]
+
+
+def test_lookahead_is_bounded_to_one_event_past_the_horizon() -> None:
+    player, _, script = player_with([Event(60, QUARTER, HALF_BEAT)])
+    player.schedule_until(2.0)
+    assert script.asked == 6  # onsets 0, .5, 1, 1.5, 2 and one at 2.5 that ends the fill
+    player.schedule_until(2.0)
+    assert script.asked == 6
+
+
+def test_nothing_starts_at_or_after_the_end() -> None:
+    player, _, _ = player_with([Event(60, QUARTER, HALF_BEAT)])
+    player.end_beat = 1.0
+    player.schedule_until(10.0)
+    assert [beat for beat, _ in onsets(player)] == [0.0, 0.5]
+    assert player.finished
+
+
+def test_recorder_writes_what_was_sent_in_order_with_the_tempo(tmp_path: Path) -> None:
+    recorder = Recorder()
+    recorder(0.0, mido.Message("note_on", note=60, velocity=80))
+    recorder(0.5, mido.Message("note_off", note=60))
+    recorder(0.5, mido.Message("control_change", control=123))
+    target = tmp_path / "take.mid"
+    recorder.save(target, bpm=90)
+    midi = mido.MidiFile(target)
+    messages = [m for m in midi.tracks[0] if not m.is_meta]
+    assert [(m.type, m.time) for m in messages] == [("note_on", 0), ("note_off", 240), ("control_change", 0)]
+    assert [m.tempo for m in midi.tracks[0] if m.type == "set_tempo"] == [mido.bpm2tempo(90)]
+    assert list(tmp_path.iterdir()) == [target]
