@@ -119,7 +119,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _needs_training_extras("tensorflow")
     from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report
 
+    if args.leak_check and not args.run:
+        raise ContinuoError("--leak-check needs --run RUN_FOLDER")
     if args.run and not args.model:
+        if args.leak_check:
+            from contextlib import redirect_stdout
+
+            from continuo.training.train import add_leak_check
+
+            with redirect_stdout(sys.stderr if args.json else sys.stdout):  # --json: stdout is the JSON alone
+                add_leak_check(_existing_run(args.run))
         metrics = evaluate_run(_existing_run(args.run))
     elif args.model and args.data and not args.run:
         metrics = evaluate_model_file(args.model, Path(args.data))
@@ -211,6 +220,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         backend=args.backend,
         duration=args.duration,
         record=Path(args.record) if args.record else None,
+        timing_report=Path(args.timing_report) if args.timing_report else None,
         quiet=args.quiet,
         print_notes=args.print_notes,
         start_jack=args.start_jack,
@@ -219,25 +229,23 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    from continuo.live.ports import BACKENDS, NoMidiSystemError, choose_backend, list_ports
+    from continuo.live.ports import BACKENDS, NoMidiSystemError, api_answers, list_ports, no_midi_system_fix
 
-    requested = [args.backend] if args.backend != "auto" else list(BACKENDS)
+    backends = [args.backend] if args.backend != "auto" else list(_platform_backends())
     found = False
-    for backend in requested:
-        try:
-            api = choose_backend(backend)
-        except NoMidiSystemError as error:
-            if args.backend != "auto":
-                raise
-            if backend in _platform_backends():
-                print(f"{backend}: not available ({error})")
+    for backend in backends:
+        api = BACKENDS[backend]
+        if not api_answers(api):
+            print(f"{backend}: not available")
             continue
         found = True
         listing = list_ports(api)
         print(f"{listing.backend}:")
         print("  inputs:  " + (", ".join(repr(n) for n in listing.inputs) or "none"))
         print("  outputs: " + (", ".join(repr(n) for n in listing.outputs) or "none"))
-    return EXIT_OK if found else EXIT_USAGE
+    if not found:
+        raise NoMidiSystemError(f"no MIDI system answers ({', '.join(backends)}): {no_midi_system_fix()}")
+    return EXIT_OK
 
 
 def _platform_backends() -> tuple[str, ...]:
@@ -285,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")
     play.add_argument("--duration", type=positive_float, help="stop after this many seconds (default: endless)")
     play.add_argument("--record", help="also write what is sent to this .mid file")
+    play.add_argument("--timing-report", help="at exit, write how late each note-on left (ms) to this JSON file")
     play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
     play.add_argument("--quiet", action="store_true", help="no status line")
     play.add_argument("--list-ports", action="store_true", help="list MIDI ports and exit")
@@ -325,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", help="or: an exported model (name or .onnx path) ...")
     evaluate.add_argument("--data", help="... with the data folder it was trained on (test split from its metadata)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    evaluate.add_argument(
+        "--leak-check",
+        action="store_true",
+        help="for a run trained with --no-leak-check: train its leak-check model now (as long as training)",
+    )
 
     export = add("export", cmd_export, "turn a trained run into a self-describing ONNX model file")
     export.add_argument("run", help="run folder written by `continuo train`")

@@ -100,6 +100,9 @@ class ContinuoModel:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # One window at a time is too small to share out: a thread pool only adds wake-ups and jitter.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         try:
             self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own Fail/InvalidProtobuf types

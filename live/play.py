@@ -7,6 +7,7 @@ CC123 + CC120 on the channels used, saves the recording, and only then closes th
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -26,7 +27,8 @@ from continuo.live.errors import ContinuoError
 from continuo.live.generator import Generator
 from continuo.live.model_file import ContinuoModel, load_model
 from continuo.live.player import Player, PlayOptions, PortFailedError
-from continuo.live.ports import NoMidiSystemError, backend_label, choose_backend, open_output, server_alive
+from continuo.live.ports import NoMidiSystemError, ServerWatch, backend_label, choose_backend, open_output
+from continuo.live.priority import request_realtime
 from continuo.live.recorder import Recorder
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
@@ -34,7 +36,9 @@ from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
 from continuo.live.status import StatusLine, note_name
 
 EXIT_OK, EXIT_FAILURE = 0, 1
-WATCHDOG_SECONDS = 2.0
+WATCHDOG_SECONDS = 0.5
+TIMING_REPORT_NOTES = 1_000_000
+GENERATOR_PRIORITY = 10  # real-time where allowed, below the scheduler (live/priority.py)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class PlayRequest:
     backend: str = "auto"
     duration: float | None = None
     record: Path | None = None
+    timing_report: Path | None = None
     quiet: bool = False
     print_notes: bool = False
     start_jack: bool = False
@@ -71,8 +76,12 @@ def _check(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError(f"--velocity must be 1-127, got {request.velocity}")
     if request.output == "none" and request.record is None:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
-    if request.record is not None and not request.record.parent.is_dir():
-        raise ContinuoError(f"--record: folder {request.record.parent} does not exist")
+    if request.record is not None:
+        folder = request.record.parent
+        if not folder.is_dir():
+            raise ContinuoError(f"--record: folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise ContinuoError(f"--record: folder {folder} is not writable")
     return settings
 
 
@@ -109,9 +118,17 @@ class _PortSetup:
         self.port: Any = None
         self.api: str | None = None
         self.jack: Any = None
+        self.watch: ServerWatch | None = None
         self.description = "no port (recording only)"
 
     def open(self, request: PlayRequest) -> None:
+        try:
+            self._open(request)
+        except BaseException:
+            self.close()  # never leave a private JACK server behind
+            raise
+
+    def _open(self, request: PlayRequest) -> None:
         if request.output == "none":
             return
         try:
@@ -127,15 +144,116 @@ class _PortSetup:
         self.port = open_output(self.api, request.output_name, request.output_port)
         where = f"private JACK server {self.jack.name!r}" if self.jack else backend_label(self.api)
         self.description = f"{where} port {self.port.name!r}"
+        self.watch = ServerWatch(self.api)
 
     def alive(self) -> bool:
-        return self.api is None or server_alive(self.api)
+        return self.watch is None or self.watch.alive()
 
     def close(self) -> None:
         if self.port is not None:
             self.port.close()
+            self.port = None
         if self.jack is not None:
             self.jack.stop()
+
+
+def write_timing_report(path: Path, lateness: deque[float]) -> None:
+    """How late each note-on left the scheduler, in ms: what the engine itself adds to the port's jitter."""
+    late_ms = np.asarray(lateness, dtype=np.float64) * 1000
+    summary: dict[str, Any] = {"notes": len(late_ms)}
+    if len(late_ms):
+        summary |= {f"p{q}": float(np.percentile(late_ms, q)) for q in (50, 90, 99)} | {"max": float(late_ms.max())}
+    path.write_text(json.dumps({"send_lateness_ms": summary, "samples_ms": late_ms.round(4).tolist()}) + "\n")
+
+
+class _Session:
+    """One performance: the scheduler, the player, what the terminal shows, and the way out."""
+
+    def __init__(
+        self,
+        request: PlayRequest,
+        settings: SamplingSettings,
+        model: ContinuoModel,
+        generator: Generator,
+        setup: _PortSetup,
+        out: TextIO,
+    ) -> None:
+        self.request, self.settings, self.model, self.setup, self.out = request, settings, model, setup, out
+        self.status = StatusLine(out, enabled=out.isatty() and not request.quiet)
+        self.print_notes = request.print_notes or setup.jack is not None
+        self.recorder = Recorder() if request.record is not None else None
+        self.sent: deque[tuple[float, mido.Message]] = deque()
+        self.clock = TempoClock(request.tempo)
+        self.scheduler = Scheduler(setup.port, self.clock, self._tap)
+        if request.timing_report is not None:
+            self.scheduler.lateness = deque(maxlen=TIMING_REPORT_NOTES)
+        options = PlayOptions(channel=request.channel - 1, velocity=request.velocity, duration_seconds=request.duration)
+        self.player = Player(generator, model.info.codec, self.clock, self.scheduler, options)
+        self.next_watch = 0.0
+
+    def _tap(self, beat: float, message: mido.Message) -> None:
+        """Called by the scheduler thread for each message sent: keep it short."""
+        if self.recorder is not None:
+            self.recorder(beat, message)
+        if self.print_notes and message.type == "note_on":
+            self.sent.append((beat, message))
+
+    def announce(self, seed_name: str) -> None:
+        if self.request.quiet or not (self.out.isatty() or self.print_notes):
+            return
+        top_p = f", top-p {self.settings.top_p:g}" if self.settings.top_p else ""
+        self.out.write(
+            f"continuo: {self.model.info.name} at {self.request.tempo:g} BPM, temperature "
+            f"{self.settings.temperature:g}{top_p}, seed {seed_name} -> {self.setup.description}\n"
+        )
+        if self.setup.jack is not None:
+            self.out.write(
+                "  (dummy driver: no sound here; connect a synth with JACK_DEFAULT_SERVER="
+                f"{self.setup.jack.name} jack_connect '{self.setup.port.name}' <synth MIDI input>)\n"
+            )
+        self.out.flush()
+
+    def on_poll(self) -> None:
+        """Between generation steps, on the main thread: print, redraw, and watch the port's server."""
+        while self.sent:
+            beat, message = self.sent.popleft()
+            name = note_name(message.note)
+            self.status.print_line(f"{beat:9.2f}  {name:>4} ({message.note:3d})  vel {message.velocity}")
+        self.status.show(
+            f"{self.model.info.name} | {self.clock.bpm:g} BPM | T {self.settings.temperature:g} | "
+            f"notes {self.scheduler.notes_sent} | held {self.scheduler.held}"
+        )
+        if self.clock.now() >= self.next_watch:
+            self.next_watch = self.clock.now() + WATCHDOG_SECONDS
+            if not self.setup.alive():
+                raise PortFailedError(f"the {backend_label(self.setup.api or '')} server went away")
+
+    def run(self, seed_name: str) -> str | None:
+        """Play until the end, a signal or a failure; always panic. Returns why the port failed, if it did."""
+        # The scheduler thread needs the interpreter lock within a millisecond of waking, not after 5 ms,
+        # and never behind a generator thread preempted by a busy neighbour while holding it.
+        sys.setswitchinterval(0.0005)
+        request_realtime(GENERATOR_PRIORITY)
+        stop = threading.Event()
+        port_failed: str | None = None
+        try:
+            self.announce(seed_name)
+            with _stop_on_signals(stop):
+                self.player.run(stop, self.on_poll)
+        except PortFailedError as error:
+            port_failed = str(error)
+        finally:
+            self.scheduler.stop()
+            try:
+                self.scheduler.panic()
+            except Exception as error:  # the port is gone: nothing can sound on it any more
+                port_failed = port_failed or str(error)
+            self.status.clear()
+            if self.recorder is not None and self.request.record is not None:
+                self.recorder.save(self.request.record, self.request.tempo)
+            if self.request.timing_report is not None and self.scheduler.lateness is not None:
+                write_timing_report(self.request.timing_report, self.scheduler.lateness)
+        return port_failed
 
 
 def play(request: PlayRequest, out: TextIO | None = None) -> int:
@@ -150,77 +268,21 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
 
     setup = _PortSetup()
     setup.open(request)
-    status = StatusLine(out, enabled=out.isatty() and not request.quiet)
-    print_notes = request.print_notes or setup.jack is not None
-    recorder = Recorder() if request.record is not None else None
-    sent: deque[tuple[float, mido.Message]] = deque()
-
-    def tap(beat: float, message: mido.Message) -> None:
-        if recorder is not None:
-            recorder(beat, message)
-        if print_notes and message.type == "note_on":
-            sent.append((beat, message))
-
-    clock = TempoClock(request.tempo)
-    scheduler = Scheduler(setup.port, clock, tap)
-    options = PlayOptions(channel=request.channel - 1, velocity=request.velocity, duration_seconds=request.duration)
-    player = Player(generator, model.info.codec, clock, scheduler, options)
-    if not request.quiet and (out.isatty() or print_notes):
-        out.write(
-            f"continuo: {model.info.name} at {request.tempo:g} BPM, temperature {settings.temperature:g}"
-            f"{f', top-p {settings.top_p:g}' if settings.top_p else ''}, seed {seed_name} -> {setup.description}\n"
-        )
-        if setup.jack is not None:
-            out.write(
-                "  (dummy driver: no sound here; connect a synth with "
-                f"JACK_DEFAULT_SERVER={setup.jack.name} jack_connect '{setup.port.name}' <synth MIDI input>)\n"
-            )
-        out.flush()
-
-    next_watchdog = clock.now() + WATCHDOG_SECONDS
-
-    def on_poll() -> None:
-        nonlocal next_watchdog
-        while sent:
-            beat, message = sent.popleft()
-            status.print_line(f"{beat:9.2f}  {note_name(message.note):>4} ({message.note:3d})  vel {message.velocity}")
-        status.show(
-            f"{model.info.name} | {clock.bpm:g} BPM | T {settings.temperature:g} | "
-            f"notes {scheduler.notes_sent} | held {scheduler.held}"
-        )
-        if clock.now() >= next_watchdog:
-            next_watchdog = clock.now() + WATCHDOG_SECONDS
-            if not setup.alive():
-                raise PortFailedError(f"the {backend_label(setup.api or '')} server went away")
-
-    # The scheduler thread needs the interpreter lock within a millisecond of waking, not after 5 ms.
-    sys.setswitchinterval(0.0005)
-    stop = threading.Event()
-    port_failed: str | None = None
     try:
-        with _stop_on_signals(stop):
-            player.run(stop, on_poll)
-    except PortFailedError as error:
-        port_failed = str(error)
-    finally:
-        scheduler.stop()
-        try:
-            scheduler.panic()
-        except Exception as error:  # the port is gone: nothing can sound on it any more
-            port_failed = port_failed or str(error)
-        status.clear()
-        if recorder is not None and request.record is not None:
-            recorder.save(request.record, request.tempo)
-        if port_failed is None:
-            setup.close()
-    if port_failed is not None:
-        print(f"continuo play: error: output {setup.description} failed: {port_failed}", file=sys.stderr)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        if setup.jack is not None:
-            setup.jack.stop()
-        # Closing an rtmidi JACK port whose server died crashes the process; leave it to the OS.
-        os._exit(EXIT_FAILURE)
-    if not request.quiet and out.isatty():
-        out.write(f"continuo: stopped after {scheduler.notes_sent} notes; all notes off\n")
-    return EXIT_OK
+        session = _Session(request, settings, model, generator, setup, out)
+        port_failed = session.run(seed_name)
+    except BaseException:
+        setup.close()
+        raise
+    if port_failed is None:
+        setup.close()
+        if not request.quiet and out.isatty():
+            out.write(f"continuo: stopped after {session.scheduler.notes_sent} notes; all notes off\n")
+        return EXIT_OK
+    print(f"continuo play: error: output {setup.description} failed: {port_failed}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if setup.jack is not None:
+        setup.jack.stop()
+    # Closing an rtmidi JACK port whose server died crashes the process (PLATFORM-NOTES): leave it to the OS.
+    os._exit(EXIT_FAILURE)

@@ -10,11 +10,10 @@ note-off, so `flush` and `panic` can silence exactly what is held, from any thre
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
-import os
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -22,21 +21,13 @@ from typing import Protocol
 import mido
 
 from continuo.live.clock import TempoClock
+from continuo.live.priority import request_realtime
 
 SPIN_SECONDS = 0.001
-REALTIME_PRIORITY = 20  # below JACK's own threads (which default to about 70)
+SCHEDULER_PRIORITY = 20  # real-time, below JACK's own threads (about 70), above the generator
 IDLE_WAIT_SECONDS = 0.05
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
 _OFF, _ON = 0, 1  # at one beat, note-offs go first so a repeated pitch is released before it is struck
-
-
-def _raise_thread_priority() -> None:
-    """Ask for real-time scheduling for this thread where allowed (root, or an rtprio limit), as JACK does.
-
-    The thread only ever spins for the last millisecond before a message, so it cannot hog a core.
-    """
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not permitted: stay a normal thread
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
 
 
 class Output(Protocol):
@@ -66,6 +57,7 @@ class Scheduler:
         self.on_sent = on_sent
         self.error: BaseException | None = None
         self.notes_sent = 0
+        self.lateness: deque[float] | None = None  # set to a deque to keep (sent - due) of each note-on
         self.channels_used: set[int] = set()
         self._queue: list[_Item] = []
         self._held: dict[tuple[int, int], int] = {}  # (channel, pitch) -> id of the note sounding there
@@ -125,7 +117,7 @@ class Scheduler:
 
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
-        _raise_thread_priority()
+        request_realtime(SCHEDULER_PRIORITY)
         try:
             while True:
                 due = self._wait_until_nearly_due()
@@ -170,6 +162,8 @@ class Scheduler:
                     mido.Message("note_on", channel=item.channel, note=item.pitch, velocity=item.velocity), item.beat
                 )
                 self.notes_sent += 1
+                if self.lateness is not None:
+                    self.lateness.append(self.clock.now() - due)
             elif self._held.get(key) == item.note_id:  # a superseded note's off would cut its successor
                 del self._held[key]
                 self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)

@@ -154,6 +154,30 @@ def leak_check(
     }
 
 
+def _steps_per_epoch(trainable: Sequence[Piece], config: ModelConfig) -> int:
+    """One epoch = about one pass over the training events, cut into window-long slices."""
+    return max(1, sum((len(p) - 1) // config.window for p in trainable) // config.batch_size)
+
+
+def add_leak_check(path: Path) -> dict[str, Any]:
+    """Run the leak check (same procedure, same epochs) for a run trained with --no-leak-check; store it."""
+    run = RunFolder(path)
+    info = run.read_json("run.json")
+    config = ModelConfig(**info["config"])
+    split = run.read_split()
+    pieces = [*split.train, *split.val, *split.test]
+    options = TrainOptions(
+        data=Path(info["data"]), name=info["name"], out=path, seed=info["seed"], transpose=info["transpose"],
+        config=config,
+    )  # fmt: skip
+    steps = _steps_per_epoch(usable(split.train, config.window), config)
+    result = leak_check(pieces, Codec.from_json(info["codec"]), options, int(info["best_epoch"]), steps)
+    metrics = run.read_json("metrics.json")
+    metrics["leak_check"] = result
+    run.write_json("metrics.json", metrics)
+    return metrics
+
+
 def train(options: TrainOptions, command: str = "") -> RunFolder:
     codec = Codec()
     config = options.config
@@ -179,8 +203,7 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
 
     keras.utils.set_random_seed(options.seed)
     rng = np.random.default_rng(options.seed)
-    # One epoch = about one pass over the training events, cut into window-long slices.
-    steps_per_epoch = max(1, sum((len(p) - 1) // config.window for p in trainable) // config.batch_size)
+    steps_per_epoch = _steps_per_epoch(trainable, config)
     model = build_model(codec, config)
     started = time.perf_counter()
     history = _fit(

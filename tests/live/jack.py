@@ -6,6 +6,7 @@ reached the port, the best witness there is of what a synth on the port would ha
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -107,6 +108,29 @@ class Reader:
         self.process.terminate()
         self.process.wait(timeout=5)
         self.stream.close()
+
+
+class MonotonicReader:
+    """tests/live/monotonic_reader.py as a process: arrival times on the engine's own clock."""
+
+    port = "monotonic:in"
+
+    def __init__(self, server: JackServer, folder: Path) -> None:
+        self.path = folder / "monotonic.json"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.live.monotonic_reader", str(self.path)],
+            env=server.env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+        server.wait_for_port(self.port)
+
+    def stop(self) -> list[tuple[float, mido.Message]]:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        return [(stamp, mido.Message.from_bytes(data)) for stamp, data in json.loads(self.path.read_text())]
 
 
 def start_server() -> JackServer:

@@ -80,3 +80,29 @@ def test_output_none_with_record_plays_in_real_time_from_a_seed_file(tmp_path: P
     assert sum(m.type == "note_on" for m in messages) >= 2
     assert note_balance(messages) == set()
     assert result.stderr == ""
+
+
+def test_a_terminal_gets_a_status_line_and_a_pipe_gets_nothing(tmp_path: Path) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    args = ("--output", "none", "--record", str(tmp_path / "take.mid"), "--duration", "1.5", "--seed", "2")
+    process = subprocess.Popen(continuo("play", *args), env=NO_JACK, stdout=secondary, stderr=subprocess.PIPE)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=30)
+    os.close(primary)
+    text = shown.decode(errors="replace")
+    assert process.returncode == 0
+    assert "\r" in text and "| 120 BPM | T 1 | notes " in text and "| held " in text
+    assert "all notes off" in text
+    piped = run(*args)
+    assert piped.stdout == "" and piped.stderr == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,18 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
     for head, score in metadata["metrics"]["model"].items():  # the ONNX file scores as the Keras run did
         assert scored["model"][head] == pytest.approx(score, abs=1e-4)
     assert scored["5gram"] == metadata["metrics"]["5gram"]
+
+
+def test_a_leak_check_can_be_added_to_a_run_trained_without_one(
+    tiny_run: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    _, run, _ = tiny_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    metrics = json.loads((copy / "metrics.json").read_text())
+    del metrics["leak_check"]
+    (copy / "metrics.json").write_text(json.dumps(metrics))
+    result = json.loads(continuo("evaluate", "--run", str(copy), "--leak-check", "--json").stdout)
+    assert result["leak_check"]["epochs"] == json.loads((copy / "run.json").read_text())["best_epoch"]
+    assert result["leak_check"]["model"]["pitch"]["targets"] > 0
+    assert "leak_check" in json.loads((copy / "metrics.json").read_text())

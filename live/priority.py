@@ -1,0 +1,20 @@
+"""Real-time scheduling for the engine's threads, where the system allows it (root or an rtprio limit).
+
+Python threads share one interpreter lock: if the generator thread is preempted by a busy
+neighbour while holding it, the scheduler waits too, however high its own priority. So both get
+real-time priority, the scheduler above the generator; both spend nearly all their time asleep
+(the scheduler spins at most a millisecond before a message), so neither can starve the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+
+def request_realtime(priority: int) -> bool:
+    """SCHED_FIFO at `priority` for the calling thread; False (and no change) where not permitted."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or no permission: stay as we are
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+        return True
+    return False

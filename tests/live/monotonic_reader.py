@@ -1,0 +1,38 @@
+"""A JACK MIDI reader that stamps each message with the monotonic clock on arrival.
+
+JACK's dummy driver keeps time with its own frame counter, which loses time when the machine is
+busy; this witness shares the engine's clock (CLOCK_MONOTONIC) instead, so it can judge drift.
+
+    python -m tests.live.monotonic_reader OUT.json   (port `monotonic:in`; SIGTERM writes OUT.json)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+
+def main() -> None:
+    import rtmidi
+
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    stamps: list[tuple[float, list[int]]] = []
+    reader = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="monotonic")
+    reader.ignore_types(sysex=False, timing=False, active_sense=False)
+    reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
+    reader.open_virtual_port("in")
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    print("ready", flush=True)
+    done.wait()
+    with open(sys.argv[1], "w") as out:
+        json.dump(stamps, out)
+    os._exit(0)  # never close an rtmidi JACK client at exit (PLATFORM-NOTES)
+
+
+if __name__ == "__main__":
+    main()
