@@ -190,6 +190,7 @@ class _Session:
         options = PlayOptions(channel=request.channel - 1, velocity=request.velocity, duration_seconds=request.duration)
         self.player = Player(generator, model.info.codec, self.clock, self.scheduler, options)
         self.next_watch = 0.0
+        self.stop = threading.Event()
 
     def _tap(self, beat: float, message: mido.Message) -> None:
         """Called by the scheduler thread for each message sent: keep it short."""
@@ -213,8 +214,8 @@ class _Session:
             )
         self.out.flush()
 
-    def on_poll(self) -> None:
-        """Between generation steps, on the main thread: print, redraw, and watch the port's server."""
+    def between_steps(self, timeout: float) -> None:
+        """Between generation steps, on the main thread: print, redraw, watch the port's server, wait."""
         while self.sent:
             beat, message = self.sent.popleft()
             name = note_name(message.note)
@@ -227,6 +228,7 @@ class _Session:
             self.next_watch = self.clock.now() + WATCHDOG_SECONDS
             if not self.setup.alive():
                 raise PortFailedError(f"the {backend_label(self.setup.api or '')} server went away")
+        self.stop.wait(timeout)
 
     def run(self, seed_name: str) -> str | None:
         """Play until the end, a signal or a failure; always panic. Returns why the port failed, if it did."""
@@ -234,12 +236,11 @@ class _Session:
         # and never behind a generator thread preempted by a busy neighbour while holding it.
         sys.setswitchinterval(0.0005)
         request_realtime(GENERATOR_PRIORITY)
-        stop = threading.Event()
         port_failed: str | None = None
         try:
             self.announce(seed_name)
-            with _stop_on_signals(stop):
-                self.player.run(stop, self.on_poll)
+            with _stop_on_signals(self.stop):
+                self.player.run(self.stop, self.between_steps)
         except PortFailedError as error:
             port_failed = str(error)
         finally:

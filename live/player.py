@@ -46,30 +46,61 @@ class Player:
         self.clock = clock
         self.scheduler = scheduler
         self.options = options
-        self.next_onset: float | None = None  # beat of the next note; None until the first is placed
-        self.end_beat: float | None = None
+        self.velocity = options.velocity  # live: follows the performer or a CC
+        self.active = True  # False while a call-and-response engine listens
+        self.origin = 0.0  # beat of the first note of the current phrase
+        self.next_onset: float | None = None  # beat of the last note placed; None until the first
+        self.end_beat: float | None = None  # with --duration: no note starts at or after it
+        self.phrase_end: float | None = None  # an answer's length in beats
+        self.events_left: int | None = None  # ... or in events
 
     @property
     def finished(self) -> bool:
-        """True once the next note would start at or after the end (with --duration)."""
-        return self.end_beat is not None and self.next_onset is not None and self.next_onset >= self.end_beat
+        """True once the next note would start at or after an end, or the phrase has all its events."""
+        if self.events_left is not None and self.events_left <= 0:
+            return True
+        limit = self._limit()
+        return limit is not None and self.next_onset is not None and self.next_onset >= limit
+
+    def _limit(self) -> float | None:
+        limits = [b for b in (self.end_beat, self.phrase_end) if b is not None]
+        return min(limits) if limits else None
+
+    def begin_phrase(self, at_beat: float, beats: float | None = None, events: int | None = None) -> None:
+        """Start placing notes from `at_beat` (an answer: at most `beats` long or `events` many)."""
+        self.active = True
+        self.origin = at_beat
+        self.next_onset = None
+        self.phrase_end = None if beats is None else at_beat + beats
+        self.events_left = events
+
+    def halt(self) -> None:
+        """Place no more notes (what is queued still plays unless the scheduler is flushed)."""
+        self.active = False
 
     def schedule_until(self, horizon_beat: float) -> None:
-        """Generate and queue notes until one starts past `horizon_beat` (or past the end)."""
-        while self.next_onset is None or self.next_onset <= horizon_beat:
+        """Generate and queue notes until one starts past `horizon_beat` (or past an end)."""
+        while self.active and (self.next_onset is None or self.next_onset <= horizon_beat):
             if self.finished:
                 return
             event = self.source.next_event()
-            onset = 0.0 if self.next_onset is None else self.next_onset + self.codec.shifts[event.shift]
-            if self.end_beat is not None and onset >= self.end_beat:
+            onset = self.origin if self.next_onset is None else self.next_onset + self.codec.shifts[event.shift]
+            limit = self._limit()
+            if limit is not None and onset >= limit:
                 self.next_onset = onset
                 return
             end = onset + self.codec.durations[event.duration]
-            self.scheduler.note(event.pitch, self.options.velocity, self.options.channel, onset, end)
+            self.scheduler.note(event.pitch, self.velocity, self.options.channel, onset, end)
             self.next_onset = onset
+            if self.events_left is not None:
+                self.events_left -= 1
 
-    def run(self, stop: threading.Event, on_poll: Callable[[], None] | None = None) -> None:
-        """Play until `stop` is set or the duration is over; raise PortFailedError if the port fails."""
+    def run(self, stop: threading.Event, between_steps: Callable[[float], None] | None = None) -> None:
+        """Play until `stop` is set or the duration is over; raise PortFailedError if the port fails.
+
+        `between_steps(timeout)` runs on this thread after each round of scheduling and does the
+        waiting (for input, say); without it the player just sleeps for the poll interval.
+        """
         start = self.clock.now() + self.options.lead_seconds
         self.clock.start(start)
         if self.options.duration_seconds is not None:
@@ -83,6 +114,7 @@ class Player:
                 return
             lookahead_beats = self.options.lookahead_seconds * self.clock.bpm / 60.0
             self.schedule_until(self.clock.beat_at(now) + lookahead_beats)
-            if on_poll is not None:
-                on_poll()
-            stop.wait(self.options.poll_seconds)
+            if between_steps is not None:
+                between_steps(self.options.poll_seconds)
+            else:
+                stop.wait(self.options.poll_seconds)

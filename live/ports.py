@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +171,31 @@ def open_output(api: str, virtual_name: str | None = None, existing: str | None 
             return backend.open_output(name, client_name=name)
     except Exception as error:
         raise PortError(f"cannot create virtual output port {name!r} on {label}: {error}") from None
+
+
+def open_input(api: str, virtual_name: str | None, existing: str | None, callback: Callable[[Any], None]) -> Any:
+    """A virtual input port named `virtual_name`, or the existing port `existing`, calling `callback`."""
+    backend = _mido_backend(api)
+    label = backend_label(api)
+    if existing is not None:
+        names = list_ports(api).inputs
+        match = _match_port(existing, names)
+        if match is None:
+            listed = ", ".join(repr(n) for n in names) or "none"
+            raise PortError(f"no input port {existing!r} on {label}; input ports are: {listed}")
+        try:
+            with quiet_native_stderr():
+                return backend.open_input(match, callback=callback)
+        except Exception as error:
+            raise PortError(f"cannot open input port {match!r} on {label}: {error}") from None
+    if api == "WINDOWS_MM":
+        raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
+    name = virtual_name or f"{DEFAULT_PORT_NAME} In"
+    try:
+        with quiet_native_stderr():
+            return backend.open_input(name, client_name=name, callback=callback)
+    except Exception as error:
+        raise PortError(f"cannot create virtual input port {name!r} on {label}: {error}") from None
 
 
 class ServerWatch:

@@ -15,7 +15,6 @@ import pytest
 
 from tests.live.jack import (
     JackServer,
-    MonotonicReader,
     Reader,
     continuo,
     note_balance,
@@ -84,20 +83,22 @@ def test_a_signal_while_notes_are_held_leaves_nothing_hanging(
 
 
 def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer, tmp_path: Path) -> None:
-    """Coarse guard only: the figures come from benchmarks/live_timing.py (same witnesses, longer runs)."""
-    witness = MonotonicReader(jack_server, tmp_path)
+    """Coarse guard only: the figures come from benchmarks/live_timing.py (with a monotonic-clock witness).
+
+    JACK's dummy driver counts frames with its own clock, which loses time on a busy machine, so
+    errors here are taken around their median rather than from the first note.
+    """
+    reader = Reader(jack_server, tmp_path, "reader")
     record = tmp_path / "take.mid"
-    command = continuo(
-        "play", "--output-port", witness.port, "--record", str(record), "--tempo", f"{BPM:g}", "--quiet",
-        "--seed", "3", "--duration", "6",
-    )  # fmt: skip
-    result = subprocess.run(command, env=jack_server.env, capture_output=True, text=True, timeout=60)
+    result = play_into(jack_server, reader, record, "--seed", "3", "--duration", "6")
     time.sleep(0.1)
-    arrived = np.array([t for t, m in witness.stop() if m.type == "note_on"])
+    reader.stop()
     assert result.returncode == 0, result.stderr
+    arrived = np.array([r.seconds for r in reader.received() if r.message.type == "note_on"])
     scheduled = np.array([beat * 60 / BPM for beat, m in recorded_messages(record) if m.type == "note_on"])
     assert len(arrived) == len(scheduled) >= 10
-    error_ms = np.abs((arrived - arrived[0]) - (scheduled - scheduled[0])) * 1000
+    lag = arrived - scheduled
+    error_ms = np.abs(lag - np.median(lag)) * 1000
     p50, p99 = np.percentile(error_ms, [50, 99])
     print(f"onset error over {len(error_ms)} notes: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     assert p99 < 10
