@@ -224,6 +224,14 @@ def cmd_play(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         print_notes=args.print_notes,
         start_jack=args.start_jack,
+        input_port=args.input_port,
+        input_name=args.input_name,
+        input_channel=args.input_channel,
+        mode=args.mode,
+        phrase_gap=args.phrase_gap,
+        answer_length=args.answer_length,
+        cc_map=Path(args.cc_map) if args.cc_map else None,
+        log=Path(args.log) if args.log else None,
     )
     return play(request)
 
@@ -284,11 +292,26 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, help="random seed: same seed, model and seed phrase give the same notes")
     play.add_argument("--tempo", type=float, default=120.0, help="beats (quarter notes) per minute (default 120)")
     play.add_argument("--channel", type=channel, default=1, help="MIDI channel to play on, 1-16 (default 1)")
-    play.add_argument("--velocity", type=velocity, default=80, help="note-on velocity, 1-127 (default 80)")
+    play.add_argument(
+        "--velocity", type=velocity, help="fixed note-on velocity, 1-127 (default: 80, then the performer's dynamics)"
+    )
     port = play.add_mutually_exclusive_group()
     port.add_argument("--output-name", default="Continuo", help="name of the virtual output port (default Continuo)")
     port.add_argument("--output-port", help="send to this existing port instead (e.g. loopMIDI on Windows)")
     play.add_argument("--output", choices=("port", "none"), default="port", help="none: no port, only --record")
+    listen = play.add_mutually_exclusive_group()
+    listen.add_argument("--input-port", help="listen to this existing MIDI input port (a keyboard)")
+    listen.add_argument("--input-name", help="listen on a new virtual input port of this name")
+    play.add_argument("--input-channel", type=channel, help="only hear this input channel, 1-16 (default: all)")
+    play.add_argument(
+        "--mode", choices=("continue", "call-response", "accompany"), default="continue", help="(default continue)"
+    )
+    play.add_argument("--phrase-gap", default="500ms", help="call-response: silence that ends a phrase (500ms, 1beat)")
+    play.add_argument("--answer-length", default="8beats", help="call-response: answer length (8beats, 16events)")
+    play.add_argument(
+        "--cc-map", help="JSON file mapping CC numbers to parameters (default: CC1 temperature, CC74 top-p)"
+    )
+    play.add_argument("--log", help="write a JSON-lines log of what the engine heard and decided to this file")
     play.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="MIDI system (default auto)")
     play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")
     play.add_argument("--duration", type=positive_float, help="stop after this many seconds (default: endless)")

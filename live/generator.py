@@ -37,9 +37,13 @@ class Generator:
         self.rng = np.random.default_rng(seed)
         self.window: deque[Event] = deque(seed_events[-window:], maxlen=window)
         self.allowed_pitches: np.ndarray | None = None
-        if pitch_range is not None:  # never sample a pitch the model did not see in training
-            low, high = pitch_range
-            self.allowed_pitches = (np.arange(128) >= low) & (np.arange(128) <= high)
+        if pitch_range is not None:
+            self.set_pitch_range(pitch_range)
+
+    def set_pitch_range(self, pitch_range: tuple[int, int]) -> None:
+        """Never sample a pitch the model did not see in training."""
+        low, high = pitch_range
+        self.allowed_pitches = (np.arange(128) >= low) & (np.arange(128) <= high)
 
     def push(self, events: Iterable[Event]) -> None:
         """Fold events into the window (a performer's notes, or a new seed after a flush)."""

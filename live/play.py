@@ -23,11 +23,22 @@ import mido
 import numpy as np
 
 from continuo.live.clock import TempoClock, check_bpm
+from continuo.live.conductor import Conductor, ModeOptions, parse_answer_length, parse_phrase_gap
+from continuo.live.control import load_cc_map
 from continuo.live.errors import ContinuoError
 from continuo.live.generator import Generator
+from continuo.live.inbox import Inbox
+from continuo.live.listener import Listener
 from continuo.live.model_file import ContinuoModel, load_model
 from continuo.live.player import Player, PlayOptions, PortFailedError
-from continuo.live.ports import NoMidiSystemError, ServerWatch, backend_label, choose_backend, open_output
+from continuo.live.ports import (
+    NoMidiSystemError,
+    ServerWatch,
+    backend_label,
+    choose_backend,
+    open_input,
+    open_output,
+)
 from continuo.live.priority import request_realtime
 from continuo.live.recorder import Recorder
 from continuo.live.sampler import SamplingSettings
@@ -38,6 +49,7 @@ from continuo.live.status import StatusLine, note_name
 EXIT_OK, EXIT_FAILURE = 0, 1
 WATCHDOG_SECONDS = 0.5
 TIMING_REPORT_NOTES = 1_000_000
+DEFAULT_VELOCITY = 80
 GENERATOR_PRIORITY = 10  # real-time where allowed, below the scheduler (live/priority.py)
 
 
@@ -51,7 +63,7 @@ class PlayRequest:
     seed: int | None = None
     tempo: float = 120.0
     channel: int = 1  # 1-16, as musicians count
-    velocity: int = 80
+    velocity: int | None = None  # None: 80 until a performer plays, then follow their dynamics
     output_name: str = "Continuo"
     output_port: str | None = None
     output: str = "port"  # or "none": no port at all, only --record
@@ -62,6 +74,14 @@ class PlayRequest:
     quiet: bool = False
     print_notes: bool = False
     start_jack: bool = False
+    input_port: str | None = None
+    input_name: str | None = None
+    input_channel: int | None = None  # 1-16; None = omni
+    mode: str = "continue"
+    phrase_gap: str = "500ms"
+    answer_length: str = "8beats"
+    cc_map: Path | None = None
+    log: Path | None = None
 
 
 def _check(request: PlayRequest) -> SamplingSettings:
@@ -72,8 +92,13 @@ def _check(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError(str(error)) from None
     if not 1 <= request.channel <= 16:
         raise ContinuoError(f"--channel must be 1-16, got {request.channel}")
-    if not 1 <= request.velocity <= 127:
+    if request.velocity is not None and not 1 <= request.velocity <= 127:
         raise ContinuoError(f"--velocity must be 1-127, got {request.velocity}")
+    listening = request.input_port is not None or request.input_name is not None
+    if request.mode != "continue" and not listening:
+        raise ContinuoError(f"--mode {request.mode} listens to a performer: give --input-port or --input-name")
+    if request.input_channel is not None and not 1 <= request.input_channel <= 16:
+        raise ContinuoError(f"--input-channel must be 1-16, got {request.input_channel}")
     if request.output == "none" and request.record is None:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
     if request.record is not None:
@@ -120,6 +145,8 @@ class _PortSetup:
         self.jack: Any = None
         self.watch: ServerWatch | None = None
         self.description = "no port (recording only)"
+        self.inbox: Inbox | None = None
+        self.input: Any = None
 
     def open(self, request: PlayRequest) -> None:
         try:
@@ -130,6 +157,8 @@ class _PortSetup:
 
     def _open(self, request: PlayRequest) -> None:
         if request.output == "none":
+            if request.input_port is not None or request.input_name is not None:
+                raise ContinuoError("--output none plays to no port, so it cannot listen to one either")
             return
         try:
             self.api = choose_backend(request.backend)
@@ -141,6 +170,10 @@ class _PortSetup:
             self.jack = PrivateJackServer()
             self.jack.start()
             self.api = "UNIX_JACK"
+        if request.input_port is not None or request.input_name is not None:
+            channel = None if request.input_channel is None else request.input_channel - 1
+            self.inbox = Inbox(channel)
+            self.input = open_input(self.api, request.input_name, request.input_port, self.inbox)
         self.port = open_output(self.api, request.output_name, request.output_port)
         where = f"private JACK server {self.jack.name!r}" if self.jack else backend_label(self.api)
         self.description = f"{where} port {self.port.name!r}"
@@ -150,6 +183,9 @@ class _PortSetup:
         return self.watch is None or self.watch.alive()
 
     def close(self) -> None:
+        if self.input is not None:
+            self.input.close()
+            self.input = None
         if self.port is not None:
             self.port.close()
             self.port = None
@@ -187,10 +223,31 @@ class _Session:
         self.scheduler = Scheduler(setup.port, self.clock, self._tap)
         if request.timing_report is not None:
             self.scheduler.lateness = deque(maxlen=TIMING_REPORT_NOTES)
-        options = PlayOptions(channel=request.channel - 1, velocity=request.velocity, duration_seconds=request.duration)
+        velocity = DEFAULT_VELOCITY if request.velocity is None else request.velocity
+        options = PlayOptions(channel=request.channel - 1, velocity=velocity, duration_seconds=request.duration)
         self.player = Player(generator, model.info.codec, self.clock, self.scheduler, options)
+        self.listener = self._listener(request, generator, model) if setup.inbox is not None else None
         self.next_watch = 0.0
         self.stop = threading.Event()
+
+    def _listener(self, request: PlayRequest, generator: Generator, model: ContinuoModel) -> Listener:
+        assert self.setup.inbox is not None
+        beats, events = parse_answer_length(request.answer_length)
+        mode = ModeOptions(
+            mode=request.mode,
+            phrase_gap_seconds=parse_phrase_gap(request.phrase_gap, request.tempo),
+            answer_beats=beats,
+            answer_events=events,
+            follow_velocity=request.velocity is None,
+        )
+        log = request.log.open("w") if request.log is not None else None
+        codec, pitch_range = model.info.codec, model.info.pitch_range
+        conductor = Conductor(mode, self.player, generator, self.scheduler, codec, pitch_range, log)
+        listener = Listener(self.setup.inbox, conductor, generator, self.player, self.scheduler, self.clock)
+        if request.cc_map is not None:
+            listener.cc_map = load_cc_map(request.cc_map)
+        listener.state.model_name = model.info.name
+        return listener
 
     def _tap(self, beat: float, message: mido.Message) -> None:
         """Called by the scheduler thread for each message sent: keep it short."""
@@ -220,15 +277,31 @@ class _Session:
             beat, message = self.sent.popleft()
             name = note_name(message.note)
             self.status.print_line(f"{beat:9.2f}  {name:>4} ({message.note:3d})  vel {message.velocity}")
-        self.status.show(
-            f"{self.model.info.name} | {self.clock.bpm:g} BPM | T {self.settings.temperature:g} | "
-            f"notes {self.scheduler.notes_sent} | held {self.scheduler.held}"
-        )
+        self.status.show(self._status_text())
         if self.clock.now() >= self.next_watch:
             self.next_watch = self.clock.now() + WATCHDOG_SECONDS
             if not self.setup.alive():
                 raise PortFailedError(f"the {backend_label(self.setup.api or '')} server went away")
-        self.stop.wait(timeout)
+        if self.listener is not None:
+            self.listener.wait_and_handle(timeout)
+        else:
+            self.stop.wait(timeout)
+
+    def _status_text(self) -> str:
+        settings = self.player.source.settings if isinstance(self.player.source, Generator) else self.settings
+        top_p = f" p {settings.top_p:.2f}" if settings.top_p else ""
+        name = self.listener.state.model_name if self.listener else self.model.info.name
+        text = (
+            f"{name} | {self.clock.bpm:g} BPM | T {settings.temperature:.2f}{top_p} | vel {self.player.velocity} | "
+            f"notes {self.scheduler.notes_sent} | held {self.scheduler.held}"
+        )
+        if self.listener is not None:
+            text += f" | {self.request.mode}"
+            if self.listener.conductor.status:
+                text += f": {self.listener.conductor.status}"
+            if self.listener.state.last_change:
+                text += f" | {self.listener.state.last_change}"
+        return text
 
     def run(self, seed_name: str) -> str | None:
         """Play until the end, a signal or a failure; always panic. Returns why the port failed, if it did."""
@@ -252,6 +325,12 @@ class _Session:
             self.status.clear()
             if self.recorder is not None and self.request.record is not None:
                 self.recorder.save(self.request.record, self.request.tempo)
+            if self.listener is not None and self.listener.conductor.log is not None:
+                inbox = self.listener.inbox
+                self.listener.conductor.write_log(
+                    "end", input_messages=inbox.received, notes_sent=self.scheduler.notes_sent
+                )
+                self.listener.conductor.log.close()
             if self.request.timing_report is not None and self.scheduler.lateness is not None:
                 write_timing_report(self.request.timing_report, self.scheduler.lateness)
         return port_failed

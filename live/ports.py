@@ -148,54 +148,116 @@ def _match_port(wanted: str, names: list[str]) -> str | None:
     return containing[0] if len(containing) == 1 else None
 
 
-def open_output(api: str, virtual_name: str | None = None, existing: str | None = None) -> Any:
+class OutputPort:
+    """An rtmidi output; `send` takes mido messages."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self._client = client
+        self.name = name
+
+    def send(self, message: Any) -> None:
+        self._client.send_message(message.bytes())
+
+    def close(self) -> None:
+        self._client.close_port()
+        self._client.delete()
+
+
+class InputPort:
+    """An rtmidi input; messages that parse go to `callback` (on the MIDI system's thread), others are counted."""
+
+    def __init__(self, client: Any, name: str, callback: Callable[[Any], None]) -> None:
+        self._client = client
+        self.name = name
+        self.callback = callback
+        self.unparsed = 0
+
+    def receive(self, event: tuple[list[int], float], _data: object = None) -> None:
+        import mido
+
+        try:
+            message = mido.Message.from_bytes(event[0])
+        except (ValueError, TypeError, IndexError):
+            self.unparsed += 1
+            return
+        self.callback(message)
+
+    def close(self) -> None:
+        self._client.close_port()
+        self._client.delete()
+
+
+def _open_client(
+    api: str,
+    kind: str,
+    virtual_name: str,
+    existing: str | None,
+    client_name: str,
+    prepare: Callable[[Any], None] | None = None,
+) -> tuple[Any, str]:
+    """One rtmidi client with its port open: virtual, or connected to the existing port `existing`.
+
+    Ports are listed on that same client: no throw-away clients (mido's listing makes two), which
+    with JACK sometimes hung the *next* client created in the process (its cycle never finished).
+    """
+    import rtmidi
+
+    label = backend_label(api)
+    if api == "UNIX_JACK":
+        _prepare_jack()
+    if existing is None and api == "WINDOWS_MM":
+        raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
+    factory = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
+    try:
+        with quiet_native_stderr():
+            client = factory(rtapi=_api_ids()[api], name=client_name)
+    except Exception as error:
+        raise PortError(f"cannot open a {label} MIDI client: {error}") from None
+    if prepare is not None:
+        prepare(client)
+    try:
+        if existing is None:
+            with quiet_native_stderr():
+                client.open_virtual_port(virtual_name)
+            return client, f"{client_name}:{virtual_name}" if api == "UNIX_JACK" else virtual_name
+        names = client.get_ports()
+        match = _match_port(existing, names)
+        if match is None:
+            listed = ", ".join(repr(n) for n in names) or "none"
+            raise PortError(f"no {kind} port {existing!r} on {label}; {kind} ports are: {listed}")
+        with quiet_native_stderr():
+            client.open_port(names.index(match), virtual_name)
+        return client, match
+    except PortError:
+        client.delete()
+        raise
+    except Exception as error:
+        client.delete()
+        raise PortError(f"cannot open {kind} port {existing or virtual_name!r} on {label}: {error}") from None
+
+
+def open_output(api: str, virtual_name: str | None = None, existing: str | None = None) -> OutputPort:
     """A virtual output port named `virtual_name`, or the existing port `existing` (exact or unique part)."""
-    backend = _mido_backend(api)
-    label = backend_label(api)
-    if existing is not None:
-        names = list_ports(api).outputs
-        match = _match_port(existing, names)
-        if match is None:
-            listed = ", ".join(repr(n) for n in names) or "none"
-            raise PortError(f"no output port {existing!r} on {label}; output ports are: {listed}")
-        try:
-            with quiet_native_stderr():
-                return backend.open_output(match)
-        except Exception as error:
-            raise PortError(f"cannot open output port {match!r} on {label}: {error}") from None
-    if api == "WINDOWS_MM":
-        raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
     name = virtual_name or DEFAULT_PORT_NAME
-    try:
-        with quiet_native_stderr():
-            return backend.open_output(name, client_name=name)
-    except Exception as error:
-        raise PortError(f"cannot create virtual output port {name!r} on {label}: {error}") from None
+    client, opened = _open_client(api, "output", name, existing, name if existing is None else DEFAULT_PORT_NAME)
+    return OutputPort(client, opened)
 
 
-def open_input(api: str, virtual_name: str | None, existing: str | None, callback: Callable[[Any], None]) -> Any:
-    """A virtual input port named `virtual_name`, or the existing port `existing`, calling `callback`."""
-    backend = _mido_backend(api)
-    label = backend_label(api)
-    if existing is not None:
-        names = list_ports(api).inputs
-        match = _match_port(existing, names)
-        if match is None:
-            listed = ", ".join(repr(n) for n in names) or "none"
-            raise PortError(f"no input port {existing!r} on {label}; input ports are: {listed}")
-        try:
-            with quiet_native_stderr():
-                return backend.open_input(match, callback=callback)
-        except Exception as error:
-            raise PortError(f"cannot open input port {match!r} on {label}: {error}") from None
-    if api == "WINDOWS_MM":
-        raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
+def open_input(api: str, virtual_name: str | None, existing: str | None, callback: Callable[[Any], None]) -> InputPort:
+    """A virtual input port named `virtual_name`, or the existing port `existing`, calling `callback`.
+
+    The callback is in place before the port opens, so nothing that arrives early is queued unseen.
+    """
     name = virtual_name or f"{DEFAULT_PORT_NAME} In"
-    try:
-        with quiet_native_stderr():
-            return backend.open_input(name, client_name=name, callback=callback)
-    except Exception as error:
-        raise PortError(f"cannot create virtual input port {name!r} on {label}: {error}") from None
+    port = InputPort(None, name, callback)
+
+    def listen(client: Any) -> None:
+        client.ignore_types(sysex=False, timing=False, active_sense=True)
+        client.set_callback(port.receive)
+
+    client_name = name if existing is None else f"{DEFAULT_PORT_NAME} In"
+    port._client, port.name = _open_client(api, "input", name, existing, client_name, listen)
+    return port
 
 
 class ServerWatch:

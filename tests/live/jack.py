@@ -133,6 +133,63 @@ class MonotonicReader:
         return [(stamp, mido.Message.from_bytes(data)) for stamp, data in json.loads(self.path.read_text())]
 
 
+Score = list[tuple[float, mido.Message | list[int]]]
+
+
+def phrase(pitches: list[int], at: float = 0.0, on: float = 0.15, off: float = 0.05, velocity: int = 90) -> Score:
+    """Single notes, `on` seconds each with `off` seconds between, starting `at` seconds in."""
+    score: Score = []
+    for index, pitch in enumerate(pitches):
+        start = at + index * (on + off)
+        score.append((start, mido.Message("note_on", note=pitch, velocity=velocity)))
+        score.append((start + on, mido.Message("note_off", note=pitch)))
+    return score
+
+
+class Performer:
+    """tests/live/performer_client.py as a process: plays a score into a port, reports when it sent each."""
+
+    port = "performer:out"
+
+    def __init__(self, server: JackServer, folder: Path, score: Score) -> None:
+        self.server, self.folder = server, folder
+        timed = [(at, m.bytes() if isinstance(m, mido.Message) else list(m)) for at, m in sorted(score, key=_at)]
+        self.messages = timed
+        (folder / "score.json").write_text(json.dumps(timed))
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.live.performer_client",
+                str(folder / "score.json"),
+                str(folder / "sent.json"),
+            ],
+            env=server.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+
+    def connect(self, destination: str) -> None:
+        self.server.wait_for_port(destination)
+        self.server.connect(self.port, destination)
+
+    def perform(self) -> list[float]:
+        """Play the score now; returns the monotonic send time of each message, in score order."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        self.process.wait(timeout=120)
+        stamps: list[float] = json.loads((self.folder / "sent.json").read_text())
+        return stamps
+
+
+def _at(item: tuple[float, object]) -> float:
+    return item[0]
+
+
 def start_server() -> JackServer:
     require_jack()
     name = f"continuo-test-{uuid.uuid4().hex[:8]}"

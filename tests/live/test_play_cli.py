@@ -102,7 +102,7 @@ def test_a_terminal_gets_a_status_line_and_a_pipe_gets_nothing(tmp_path: Path) -
     os.close(primary)
     text = shown.decode(errors="replace")
     assert process.returncode == 0
-    assert "\r" in text and "| 120 BPM | T 1 | notes " in text and "| held " in text
+    assert "\r" in text and "| 120 BPM | T 1.00 | vel 80 | notes " in text and "| held " in text
     assert "all notes off" in text
     piped = run(*args)
     assert piped.stdout == "" and piped.stderr == ""

@@ -1,0 +1,45 @@
+"""A test client that plays a score into a JACK port from its own process, stamping each send.
+
+Each test gets a fresh process: libjack keeps per-process state, and one process hopping across
+the private servers of successive tests lost messages now and then.
+
+    python -m tests.live.performer_client SCORE.json OUT.json
+SCORE.json is a list of [seconds after "go", [MIDI bytes]]. The client opens `performer:out`, prints
+"ready", waits for a line on stdin, plays the score at those times, writes the monotonic send time of
+each message to OUT.json and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def main() -> None:
+    import rtmidi
+
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    with open(sys.argv[1]) as source:
+        score = json.load(source)
+    client = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="performer")
+    client.open_virtual_port("out")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.monotonic()
+    stamps = []
+    for offset, data in score:
+        while (remaining := start + offset - time.monotonic()) > 0:
+            time.sleep(min(remaining, 0.002))
+        stamps.append(time.monotonic())
+        client.send_message(data)
+    time.sleep(0.05)
+    with open(sys.argv[2], "w") as out:
+        json.dump(stamps, out)
+    client.close_port()
+    client.delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""A performer and a DAW (test clients) play into a real `continuo play` process on a JACK server.
+
+Each test writes a score for the performer client (its own process), starts the engine with a
+virtual input port, and judges what a monotonic-clock witness received on the engine's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import mido
+import pytest
+
+from tests.live.jack import (
+    JackServer,
+    MonotonicReader,
+    Performer,
+    Score,
+    continuo,
+    note_balance,
+    phrase,
+    recorded_messages,
+)
+
+pytestmark = [
+    pytest.mark.jack,
+    # Known bug, issue 6 still open: with an input and an output port the engine holds two JACK
+    # clients, and in about one run in four the one created second never finishes a JACK cycle
+    # (jackd logs "client ... was not finished"), so it hears or sends nothing. Until that is
+    # fixed these tests cannot pass reliably; they run only when asked.
+    pytest.mark.skipif(
+        os.environ.get("CONTINUO_TWO_CLIENT_TESTS") != "1",
+        reason="known JACK two-client hang (issue 6 open); set CONTINUO_TWO_CLIENT_TESTS=1 to run",
+    ),
+]
+PHRASE = [60, 62, 64, 65, 67, 69]
+GAP_MS = 300
+
+
+def perform(
+    server: JackServer, tmp_path: Path, score: Score, *engine_args: str
+) -> tuple[list[float], list[tuple[float, mido.Message]], str]:
+    """Engine listening on `Ears`, the performer playing `score` into it, the witness on its output."""
+    witness = MonotonicReader(server, tmp_path)
+    performer = Performer(server, tmp_path, score)
+    command = continuo(
+        "play", "--input-name", "Ears", "--output-port", witness.port, "--tempo", "120", "--seed", "1", "--quiet",
+        "--record", str(tmp_path / "take.mid"), "--log", str(tmp_path / "log.jsonl"), *engine_args,
+    )  # fmt: skip
+    engine = subprocess.Popen(command, env=server.env, stderr=subprocess.PIPE, text=True)
+    performer.connect("Ears:Ears")
+    time.sleep(0.3)
+    sent = performer.perform()
+    _, stderr = engine.communicate(timeout=60)
+    assert engine.returncode == 0, stderr
+    time.sleep(0.05)
+    return sent, witness.stop(), stderr
+
+
+def log_entries(tmp_path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+
+
+def story(tmp_path: Path) -> list[dict[str, object]]:
+    return [{k: v for k, v in e.items() if k != "window"} for e in log_entries(tmp_path)]
+
+
+def test_call_and_response_answers_after_the_gap_with_the_phrase_in_its_window(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    score = phrase(PHRASE)
+    sent, received, _ = perform(
+        jack_server, tmp_path, score, "--mode", "call-response", "--phrase-gap", f"{GAP_MS}ms",
+        "--answer-length", "4beats", "--duration", "5",
+    )  # fmt: skip
+    last_release = sent[-1]
+    answer = [(t, m) for t, m in received if m.type == "note_on" and m.velocity > 0]
+    assert answer, f"no answer arrived; {story(tmp_path)}"
+    assert answer[0][0] > last_release  # nothing before the phrase ended
+    delay_ms = (answer[0][0] - last_release) * 1000
+    print(f"answer began {delay_ms:.1f} ms after the last note-off (gap {GAP_MS} ms)")
+    assert GAP_MS <= delay_ms <= GAP_MS + 20
+    answers = [e for e in log_entries(tmp_path) if e["what"] == "answer"]
+    assert len(answers) == 1 and answers[0]["phrase_events"] == len(PHRASE)
+    window = answers[0]["window"]
+    assert [event[0] for event in window[-len(PHRASE) :]] == PHRASE  # type: ignore[index]
+    recorded = [m for _, m in recorded_messages(tmp_path / "take.mid")]
+    assert note_balance(recorded) == set()
+    assert sum(m.type == "note_on" for m in recorded) == len(answer)
+    assert max(beat for beat, m in recorded_messages(tmp_path / "take.mid") if m.type == "note_on") < (
+        answers[0]["at"] - sent[0] + 30  # type: ignore[operator]
+    )
+
+
+def test_playing_during_an_answer_stops_it_within_20_ms(jack_server: JackServer, tmp_path: Path) -> None:
+    interrupt_at = 2.4  # the phrase ends at 0.75 s; the answer starts about 0.2 s later and lasts 16 s
+    score = [*phrase(PHRASE[:4]), *phrase([72], at=interrupt_at, on=0.4)]
+    sent, received, _ = perform(
+        jack_server, tmp_path, score, "--mode", "call-response", "--phrase-gap", "200ms",
+        "--answer-length", "32beats", "--duration", "4",
+    )  # fmt: skip
+    interrupted = sent[-2]
+    held = note_balance([m for t, m in received if t <= interrupted])
+    timeline = [(round(t - interrupted, 3), str(m)) for t, m in received if abs(t - interrupted) < 0.6]
+    assert held, f"no note held at the interruption: the test proves nothing; {story(tmp_path)} {timeline}"
+    first_release: dict[tuple[int, int], float] = {}
+    for t, m in received:
+        if t > interrupted and (m.type == "note_off" or (m.type == "note_on" and m.velocity == 0)):
+            first_release.setdefault((m.channel, m.note), t)
+    assert held <= set(first_release), timeline
+    latest_ms = (max(first_release[key] for key in held) - interrupted) * 1000
+    print(f"interruption silenced {len(held)} held notes within {latest_ms:.1f} ms")
+    assert latest_ms <= 20
+    assert any(e["what"] == "interrupt" for e in log_entries(tmp_path))
+
+
+def test_cc1_sweeps_the_temperature_and_program_change_switches_model_without_a_stuck_note(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    score: Score = [
+        (0.2 + i * 0.05, mido.Message("control_change", control=1, value=v)) for i, v in enumerate(range(0, 128, 16))
+    ]
+    score += [(0.7, mido.Message("control_change", control=1, value=127))]
+    score += [(1.0, mido.Message("program_change", program=0)), (1.3, mido.Message("program_change", program=99))]
+    _, received, _ = perform(jack_server, tmp_path, score, "--duration", "3")
+    changes = [e for e in log_entries(tmp_path) if e["what"] == "control"]
+    temperatures = [e["temperature"] for e in changes if "temperature" in e]
+    assert temperatures == sorted(temperatures) and len(temperatures) == 9, story(tmp_path)
+    assert temperatures[0] == pytest.approx(0.1) and temperatures[-1] == pytest.approx(3.0)
+    assert any(e.get("model") == "bach" for e in changes)
+    assert any("no such model" in str(e["change"]) for e in changes)
+    assert note_balance([m for _, m in received]) == set()
+
+
+def test_cc123_from_the_performer_silences_everything_at_once(jack_server: JackServer, tmp_path: Path) -> None:
+    score: Score = [(1.5, mido.Message("control_change", control=123, value=0))]
+    sent, received, _ = perform(jack_server, tmp_path, score, "--duration", "3", "--tempo", "60")
+    panic = sent[0]
+    held = note_balance([m for t, m in received if t <= panic])
+    right_after = [m for t, m in received if panic < t <= panic + 0.02]
+    timeline = [(round(t - panic, 3), str(m)) for t, m in received if abs(t - panic) < 1.5]
+    assert held, f"nothing was held when the panic came: the test proves nothing {timeline}"
+    assert held <= {(m.channel, m.note) for m in right_after if m.type == "note_off"}, (story(tmp_path), timeline)
+    assert [m.control for m in right_after if m.type == "control_change"] == [123, 120]
+    assert note_balance([m for _, m in received]) == set()
