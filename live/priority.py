@@ -13,8 +13,6 @@ import os
 
 
 def request_realtime(priority: int) -> bool:
-    if os.environ.get("NO_RT"):
-        return False
     """SCHED_FIFO at `priority` for the calling thread; False (and no change) where not permitted."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or no permission: stay as we are
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
