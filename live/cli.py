@@ -232,6 +232,9 @@ def cmd_play(args: argparse.Namespace) -> int:
         answer_length=args.answer_length,
         cc_map=Path(args.cc_map) if args.cc_map else None,
         log=Path(args.log) if args.log else None,
+        clock_port=args.clock,
+        clock_name=args.clock_name,
+        send_clock=args.send_clock,
     )
     return play(request)
 
@@ -311,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--cc-map", help="JSON file mapping CC numbers to parameters (default: CC1 temperature, CC74 top-p)"
     )
+    clock = play.add_mutually_exclusive_group()
+    clock.add_argument("--clock", help="follow MIDI clock, Start/Stop/Continue and SPP from this existing port")
+    clock.add_argument("--clock-name", help="follow MIDI clock arriving on a new virtual port of this name")
+    clock.add_argument("--send-clock", action="store_true", help="be the clock master: send 24-ppqn clock, Start, Stop")
     play.add_argument("--log", help="write a JSON-lines log of what the engine heard and decided to this file")
     play.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="MIDI system (default auto)")
     play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")

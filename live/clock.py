@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
@@ -21,8 +22,24 @@ def check_bpm(bpm: float) -> float:
     return float(bpm)
 
 
+class Clock(Protocol):
+    """What the scheduler and the player ask of time: TempoClock, or MidiClockFollower (live/midi_clock.py)."""
+
+    follows_transport: bool  # True: a DAW starts, stops and places the music
+
+    @property
+    def bpm(self) -> float: ...
+    def now(self) -> float: ...
+    def start(self, at_seconds: float, beat: float = 0.0) -> None: ...
+    def set_tempo(self, bpm: float) -> None: ...
+    def seconds_at(self, beat: float) -> float | None: ...
+    def beat_at(self, seconds: float) -> float: ...
+
+
 class TempoClock:
     """A steady tempo anchored at a (seconds, beat) point; a tempo change re-anchors at the current beat."""
+
+    follows_transport = False
 
     def __init__(self, bpm: float, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now

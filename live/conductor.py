@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +66,7 @@ class Conductor:
         scheduler: Scheduler,
         codec: Codec,
         pitch_range: tuple[int, int],
-        log: TextIO | None = None,
+        log: Callable[..., None] | None = None,
     ) -> None:
         self.options = options
         self.player = player
@@ -85,8 +84,7 @@ class Conductor:
 
     def write_log(self, what: str, **fields: Any) -> None:
         if self.log is not None:
-            self.log.write(json.dumps({"what": what, **fields}) + "\n")
-            self.log.flush()
+            self.log(what, **fields)
 
     # -- what the performer does ---------------------------------------------------------------
     def note_on(self, pitch: int, velocity: int, at: float) -> None:

@@ -1,6 +1,6 @@
 """Messages from input ports, stamped on arrival and handed to the engine's main thread.
 
-The port's callback runs on the MIDI system's thread: it only stamps, filters and queues, so a
+The input relay's reader thread (live/input_relay.py) only filters and queues, so a
 flood of clock, sysex or garbage can never stall the scheduler. mido's parser drops bytes that
 do not form a message; what is left is filtered by channel (omni by default).
 """
@@ -25,8 +25,11 @@ class Inbox:
         self._queue: queue.SimpleQueue[Stamped] = queue.SimpleQueue()
 
     def __call__(self, message: mido.Message) -> None:
-        """The port callback: stamp first, then filter."""
-        stamp = self.now()
+        """A port callback that stamps on arrival."""
+        self.put(self.now(), message)
+
+    def put(self, stamp: float, message: mido.Message) -> None:
+        """A message stamped where it arrived (the input relay stamps in its own process)."""
         self.received += 1
         if self.channel is not None and message.type in CHANNEL_TYPES and message.channel != self.channel:
             return

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import mido
 
-from continuo.live.clock import TempoClock
+from continuo.live.clock import Clock
 from continuo.live.conductor import Conductor
 from continuo.live.control import DEFAULT_CC_MAP, PANIC_CONTROLS, CCMapping
 from continuo.live.generator import Generator
@@ -38,7 +38,7 @@ class Listener:
     generator: Generator
     player: Player
     scheduler: Scheduler
-    clock: TempoClock
+    clock: Clock
     cc_map: dict[int, CCMapping] = field(default_factory=lambda: dict(DEFAULT_CC_MAP))
     model_names: list[str] = field(default_factory=lambda: sorted(shipped_models()))
     state: ListenerState = field(default_factory=ListenerState)

@@ -22,13 +22,15 @@ from typing import Any, TextIO
 import mido
 import numpy as np
 
-from continuo.live.clock import TempoClock, check_bpm
+from continuo.live.clock import Clock, TempoClock, check_bpm
 from continuo.live.conductor import Conductor, ModeOptions, parse_answer_length, parse_phrase_gap
 from continuo.live.control import load_cc_map
 from continuo.live.errors import ContinuoError
 from continuo.live.generator import Generator
 from continuo.live.inbox import Inbox
+from continuo.live.input_relay import open_relayed_input
 from continuo.live.listener import Listener
+from continuo.live.midi_clock import MidiClockFollower
 from continuo.live.model_file import ContinuoModel, load_model
 from continuo.live.player import Player, PlayOptions, PortFailedError
 from continuo.live.ports import (
@@ -36,7 +38,6 @@ from continuo.live.ports import (
     ServerWatch,
     backend_label,
     choose_backend,
-    open_input,
     open_output,
 )
 from continuo.live.priority import request_realtime
@@ -45,6 +46,7 @@ from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
 from continuo.live.status import StatusLine, note_name
+from continuo.live.transport import TransportControl
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 WATCHDOG_SECONDS = 0.5
@@ -82,6 +84,13 @@ class PlayRequest:
     answer_length: str = "8beats"
     cc_map: Path | None = None
     log: Path | None = None
+    clock_port: str | None = None  # follow MIDI clock from this port ...
+    clock_name: str | None = None  # ... or from a new virtual port of this name
+    send_clock: bool = False
+
+    @property
+    def follows_clock(self) -> bool:
+        return self.clock_port is not None or self.clock_name is not None
 
 
 def _check(request: PlayRequest) -> SamplingSettings:
@@ -99,6 +108,10 @@ def _check(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError(f"--mode {request.mode} listens to a performer: give --input-port or --input-name")
     if request.input_channel is not None and not 1 <= request.input_channel <= 16:
         raise ContinuoError(f"--input-channel must be 1-16, got {request.input_channel}")
+    if request.follows_clock and request.send_clock:
+        raise ContinuoError("--send-clock makes Continuo the clock master: it cannot also follow --clock")
+    if request.output == "none" and (request.follows_clock or request.send_clock):
+        raise ContinuoError("--output none has no MIDI system to follow or send clock on")
     if request.output == "none" and request.record is None:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
     if request.record is not None:
@@ -147,6 +160,8 @@ class _PortSetup:
         self.description = "no port (recording only)"
         self.inbox: Inbox | None = None
         self.input: Any = None
+        self.follower: MidiClockFollower | None = None
+        self.clock_input: Any = None
 
     def open(self, request: PlayRequest) -> None:
         try:
@@ -173,7 +188,11 @@ class _PortSetup:
         if request.input_port is not None or request.input_name is not None:
             channel = None if request.input_channel is None else request.input_channel - 1
             self.inbox = Inbox(channel)
-            self.input = open_input(self.api, request.input_name, request.input_port, self.inbox)
+            self.input = open_relayed_input(self.api, request.input_name, request.input_port, self.inbox.put)
+        if request.follows_clock:
+            self.follower = MidiClockFollower(request.tempo)
+            name = request.clock_name or f"{request.output_name} Clock"
+            self.clock_input = open_relayed_input(self.api, name, request.clock_port, self.follower.handle)
         self.port = open_output(self.api, request.output_name, request.output_port)
         where = f"private JACK server {self.jack.name!r}" if self.jack else backend_label(self.api)
         self.description = f"{where} port {self.port.name!r}"
@@ -183,9 +202,10 @@ class _PortSetup:
         return self.watch is None or self.watch.alive()
 
     def close(self) -> None:
-        if self.input is not None:
-            self.input.close()
-            self.input = None
+        for relay in (self.input, self.clock_input):
+            if relay is not None:
+                relay.close()
+        self.input = self.clock_input = None
         if self.port is not None:
             self.port.close()
             self.port = None
@@ -219,14 +239,23 @@ class _Session:
         self.print_notes = request.print_notes or setup.jack is not None
         self.recorder = Recorder() if request.record is not None else None
         self.sent: deque[tuple[float, mido.Message]] = deque()
-        self.clock = TempoClock(request.tempo)
+        self.log = request.log.open("w") if request.log is not None else None
+        self.clock: Clock = setup.follower or TempoClock(request.tempo)
         self.scheduler = Scheduler(setup.port, self.clock, self._tap)
+        self.scheduler.send_clock = request.send_clock
         if request.timing_report is not None:
             self.scheduler.lateness = deque(maxlen=TIMING_REPORT_NOTES)
         velocity = DEFAULT_VELOCITY if request.velocity is None else request.velocity
         options = PlayOptions(channel=request.channel - 1, velocity=velocity, duration_seconds=request.duration)
         self.player = Player(generator, model.info.codec, self.clock, self.scheduler, options)
         self.listener = self._listener(request, generator, model) if setup.inbox is not None else None
+        self.transport: TransportControl | None = None
+        if setup.follower is not None:
+            self.player.halt()  # until the DAW's Start or Continue (or its clock, if it is already playing)
+            self.transport = TransportControl(
+                self.player, self.scheduler, request.mode != "call-response", self.write_log
+            )
+            setup.follower.on_transport = self.transport
         self.next_watch = 0.0
         self.stop = threading.Event()
 
@@ -240,7 +269,7 @@ class _Session:
             answer_events=events,
             follow_velocity=request.velocity is None,
         )
-        log = request.log.open("w") if request.log is not None else None
+        log = self.write_log if self.log is not None else None
         codec, pitch_range = model.info.codec, model.info.pitch_range
         conductor = Conductor(mode, self.player, generator, self.scheduler, codec, pitch_range, log)
         listener = Listener(self.setup.inbox, conductor, generator, self.player, self.scheduler, self.clock)
@@ -248,6 +277,11 @@ class _Session:
             listener.cc_map = load_cc_map(request.cc_map)
         listener.state.model_name = model.info.name
         return listener
+
+    def write_log(self, what: str, **fields: Any) -> None:
+        if self.log is not None:
+            self.log.write(json.dumps({"what": what, "at": self.clock.now(), **fields}) + "\n")
+            self.log.flush()
 
     def _tap(self, beat: float, message: mido.Message) -> None:
         """Called by the scheduler thread for each message sent: keep it short."""
@@ -282,6 +316,8 @@ class _Session:
             self.next_watch = self.clock.now() + WATCHDOG_SECONDS
             if not self.setup.alive():
                 raise PortFailedError(f"the {backend_label(self.setup.api or '')} server went away")
+        if self.transport is not None:
+            self.transport.apply()
         if self.listener is not None:
             self.listener.wait_and_handle(timeout)
         else:
@@ -301,6 +337,8 @@ class _Session:
                 text += f": {self.listener.conductor.status}"
             if self.listener.state.last_change:
                 text += f" | {self.listener.state.last_change}"
+        if self.transport is not None:
+            text += f" | MIDI clock: {self.transport.state}"
         return text
 
     def run(self, seed_name: str) -> str | None:
@@ -325,12 +363,14 @@ class _Session:
             self.status.clear()
             if self.recorder is not None and self.request.record is not None:
                 self.recorder.save(self.request.record, self.request.tempo)
-            if self.listener is not None and self.listener.conductor.log is not None:
-                inbox = self.listener.inbox
-                self.listener.conductor.write_log(
-                    "end", input_messages=inbox.received, notes_sent=self.scheduler.notes_sent
-                )
-                self.listener.conductor.log.close()
+            try:
+                self.scheduler.stop_clock()
+            except Exception as error:
+                port_failed = port_failed or str(error)
+            if self.log is not None:
+                heard = self.listener.inbox.received if self.listener is not None else 0
+                self.write_log("end", input_messages=heard, notes_sent=self.scheduler.notes_sent)
+                self.log.close()
             if self.request.timing_report is not None and self.scheduler.lateness is not None:
                 write_timing_report(self.request.timing_report, self.scheduler.lateness)
         return port_failed

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from continuo.live.clock import TempoClock
+from continuo.live.clock import Clock
 from continuo.live.codec import Codec, Event
 from continuo.live.scheduler import Scheduler
 
@@ -39,7 +39,7 @@ class PlayOptions:
 
 class Player:
     def __init__(
-        self, source: EventSource, codec: Codec, clock: TempoClock, scheduler: Scheduler, options: PlayOptions
+        self, source: EventSource, codec: Codec, clock: Clock, scheduler: Scheduler, options: PlayOptions
     ) -> None:
         self.source = source
         self.codec = codec
@@ -103,7 +103,7 @@ class Player:
         """
         start = self.clock.now() + self.options.lead_seconds
         self.clock.start(start)
-        if self.options.duration_seconds is not None:
+        if self.options.duration_seconds is not None and not self.clock.follows_transport:
             self.end_beat = self.clock.beat_at(start + self.options.duration_seconds)
         self.scheduler.start()
         while not stop.is_set():
@@ -112,8 +112,9 @@ class Player:
             now = self.clock.now()
             if self.options.duration_seconds is not None and now >= start + self.options.duration_seconds:
                 return
-            lookahead_beats = self.options.lookahead_seconds * self.clock.bpm / 60.0
-            self.schedule_until(self.clock.beat_at(now) + lookahead_beats)
+            horizon = self.clock.beat_at(now) + self.options.lookahead_seconds * self.clock.bpm / 60.0
+            self.scheduler.queue_clock(horizon)
+            self.schedule_until(horizon)
             if between_steps is not None:
                 between_steps(self.options.poll_seconds)
             else:

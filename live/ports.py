@@ -163,30 +163,6 @@ class OutputPort:
         self._client.delete()
 
 
-class InputPort:
-    """An rtmidi input; messages that parse go to `callback` (on the MIDI system's thread), others are counted."""
-
-    def __init__(self, client: Any, name: str, callback: Callable[[Any], None]) -> None:
-        self._client = client
-        self.name = name
-        self.callback = callback
-        self.unparsed = 0
-
-    def receive(self, event: tuple[list[int], float], _data: object = None) -> None:
-        import mido
-
-        try:
-            message = mido.Message.from_bytes(event[0])
-        except (ValueError, TypeError, IndexError):
-            self.unparsed += 1
-            return
-        self.callback(message)
-
-    def close(self) -> None:
-        self._client.close_port()
-        self._client.delete()
-
-
 def _open_client(
     api: str,
     kind: str,
@@ -243,21 +219,26 @@ def open_output(api: str, virtual_name: str | None = None, existing: str | None 
     return OutputPort(client, opened)
 
 
-def open_input(api: str, virtual_name: str | None, existing: str | None, callback: Callable[[Any], None]) -> InputPort:
-    """A virtual input port named `virtual_name`, or the existing port `existing`, calling `callback`.
+def open_raw_input(
+    api: str, virtual_name: str, existing: str | None, callback: Callable[[tuple[list[int], float], object], None]
+) -> str:
+    """Open an input port (virtual, or connected to `existing`) calling `callback` with raw events.
 
-    The callback is in place before the port opens, so nothing that arrives early is queued unseen.
+    The callback is in place before the port opens, so nothing that arrives early is lost. The
+    client stays open for the life of the process (the input relay, live/input_relay.py).
     """
-    name = virtual_name or f"{DEFAULT_PORT_NAME} In"
-    port = InputPort(None, name, callback)
 
     def listen(client: Any) -> None:
         client.ignore_types(sysex=False, timing=False, active_sense=True)
-        client.set_callback(port.receive)
+        client.set_callback(callback)
 
-    client_name = name if existing is None else f"{DEFAULT_PORT_NAME} In"
-    port._client, port.name = _open_client(api, "input", name, existing, client_name, listen)
-    return port
+    client_name = virtual_name if existing is None else f"{DEFAULT_PORT_NAME} In"
+    client, name = _open_client(api, "input", virtual_name, existing, client_name, listen)
+    _OPEN_INPUTS.append(client)
+    return name
+
+
+_OPEN_INPUTS: list[Any] = []  # never collected: deleting a JACK client whose server died crashes
 
 
 class ServerWatch:

@@ -20,14 +20,16 @@ from typing import Protocol
 
 import mido
 
-from continuo.live.clock import TempoClock
+from continuo.live.clock import Clock
 from continuo.live.priority import request_realtime
 
 SPIN_SECONDS = 0.001
 SCHEDULER_PRIORITY = 20  # real-time, below JACK's own threads (about 70), above the generator
 IDLE_WAIT_SECONDS = 0.05
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
-_OFF, _ON = 0, 1  # at one beat, note-offs go first so a repeated pitch is released before it is struck
+# At one beat: Start, then the clock tick, then note-offs (a repeated pitch is released before it is struck).
+_START, _TICK, _OFF, _ON = -2, -1, 0, 1
+CLOCK_TICKS_PER_BEAT = 24
 
 
 class Output(Protocol):
@@ -51,7 +53,7 @@ class _Item:
 class Scheduler:
     """Queue notes by beat, send them on time, track held notes, silence them on demand."""
 
-    def __init__(self, output: Output | None, clock: TempoClock, on_sent: SentCallback | None = None) -> None:
+    def __init__(self, output: Output | None, clock: Clock, on_sent: SentCallback | None = None) -> None:
         self.output = output
         self.clock = clock
         self.on_sent = on_sent
@@ -65,6 +67,8 @@ class Scheduler:
         self._order = itertools.count()
         self._condition = threading.Condition()
         self._stopping = False
+        self.send_clock = False  # --send-clock: be the clock master (24 ticks per beat, Start, Stop)
+        self._next_tick = 0
         self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
 
     # -- the producer's side -------------------------------------------------------------------
@@ -73,6 +77,19 @@ class Scheduler:
         with self._condition:
             heapq.heappush(self._queue, _Item(start_beat, _ON, next(self._order), channel, pitch, velocity, note_id))
             heapq.heappush(self._queue, _Item(end_beat, _OFF, next(self._order), channel, pitch, 0, note_id))
+            self._condition.notify()
+
+    def queue_clock(self, horizon_beat: float) -> None:
+        """With `send_clock`, queue Start (once) and the clock ticks up to `horizon_beat`."""
+        if not self.send_clock:
+            return
+        with self._condition:
+            if self._next_tick == 0:
+                heapq.heappush(self._queue, _Item(0.0, _START, next(self._order), 0, 0, 0, -1))
+            while self._next_tick <= horizon_beat * CLOCK_TICKS_PER_BEAT:
+                beat = self._next_tick / CLOCK_TICKS_PER_BEAT
+                heapq.heappush(self._queue, _Item(beat, _TICK, next(self._order), 0, 0, 0, -1))
+                self._next_tick += 1
             self._condition.notify()
 
     @property
@@ -97,16 +114,17 @@ class Scheduler:
     def flush(self) -> None:
         """Drop everything queued and release every held note now (a new seed, a mode switch, Stop)."""
         with self._condition:
-            self._queue.clear()
+            self._drop_notes()
             self._send_all(self._held_note_offs())
 
     def panic(self) -> None:
         """Flush, then All Notes Off (CC123) and All Sound Off (CC120) on every channel used.
 
         Every message is attempted even if the port fails on one; the first failure is raised after.
+        The clock, if we send one, keeps ticking: call `stop_clock` at the very end.
         """
         with self._condition:
-            self._queue.clear()
+            self._drop_notes()
             offs = self._held_note_offs()
             controls = [
                 mido.Message("control_change", channel=channel, control=control, value=0)
@@ -114,6 +132,17 @@ class Scheduler:
                 for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
             ]
             self._send_all(offs + controls)
+
+    def stop_clock(self) -> None:
+        """As clock master, the end: drop the ticks still queued and send Stop."""
+        with self._condition:
+            self._queue.clear()
+            if self.send_clock and self._next_tick > 0:
+                self._send_all([mido.Message("stop")])
+
+    def _drop_notes(self) -> None:
+        self._queue = [item for item in self._queue if item.kind < _OFF]
+        heapq.heapify(self._queue)
 
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
@@ -153,7 +182,9 @@ class Scheduler:
                 return
             item = heapq.heappop(self._queue)
             key = (item.channel, item.pitch)
-            if item.kind == _ON:
+            if item.kind < _OFF:
+                self.output_clock(mido.Message("start" if item.kind == _START else "clock"))
+            elif item.kind == _ON:
                 if key in self._held:  # the same pitch again before its note-off: release, then strike
                     self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
                 self._held[key] = item.note_id
@@ -183,6 +214,11 @@ class Scheduler:
                 failure = failure or error
         if failure is not None:
             raise failure
+
+    def output_clock(self, message: mido.Message) -> None:
+        """Clock and transport go to the port only: the recording and the note log skip them."""
+        if self.output is not None:
+            self.output.send(message)
 
     def _send(self, message: mido.Message, beat: float | None = None) -> None:
         if self.output is not None:

@@ -7,7 +7,6 @@ virtual input port, and judges what a monotonic-clock witness received on the en
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -26,17 +25,7 @@ from tests.live.jack import (
     recorded_messages,
 )
 
-pytestmark = [
-    pytest.mark.jack,
-    # Known bug, issue 6 still open: with an input and an output port the engine holds two JACK
-    # clients, and in about one run in four the one created second never finishes a JACK cycle
-    # (jackd logs "client ... was not finished"), so it hears or sends nothing. Until that is
-    # fixed these tests cannot pass reliably; they run only when asked.
-    pytest.mark.skipif(
-        os.environ.get("CONTINUO_TWO_CLIENT_TESTS") != "1",
-        reason="known JACK two-client hang (issue 6 open); set CONTINUO_TWO_CLIENT_TESTS=1 to run",
-    ),
-]
+pytestmark = pytest.mark.jack
 PHRASE = [60, 62, 64, 65, 67, 69]
 GAP_MS = 300
 

@@ -1,0 +1,147 @@
+"""An input port in its own process, relaying what arrives to the engine over a pipe.
+
+Why a process: libjack keeps one table of client semaphores per process, indexed by the server's
+client numbers. With two clients in one process, a number freed by another program (a `jack_lsp`,
+a `jack_connect`) and handed to our second client can leave that client waiting on the old
+program's semaphore: its first cycle never ends ("client ... was not finished, state = Triggered")
+and the port is dead. Measured here: 3 runs in 10 with an input and an output in one process, 0
+in 40 since the input moved out. So the engine holds one client (its output) and each input port
+lives in a relay process holding one client too.
+
+Protocol on the relay's stdout: one line `ok <port name>` or `error <message>`, then frames of
+`<monotonic arrival time: float64><length: uint16><bytes>`. The relay stamps each message as it
+arrives, on the same CLOCK_MONOTONIC the engine uses. It ends when its stdin closes (the engine
+ended, however it ended).
+
+    python -m continuo.live.input_relay API VIRTUAL_NAME EXISTING_PORT_OR_EMPTY
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+import mido
+
+from continuo.live.ports import PortError, open_raw_input
+
+FRAME_HEAD = struct.Struct("<dH")
+READY_TIMEOUT_SECONDS = 15.0
+Stamped = Callable[[float, mido.Message], None]
+
+
+def relay_main(argv: list[str]) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the engine; our end is stdin's EOF
+    api, virtual_name, existing = argv[0], argv[1], argv[2] or None
+    out = sys.stdout.buffer
+    lock = threading.Lock()
+
+    def forward(event: tuple[list[int], float], _data: object = None) -> None:
+        data = bytes(event[0])[:65535]
+        with lock:
+            try:
+                out.write(frame(time.monotonic(), data))
+                out.flush()
+            except (BrokenPipeError, ValueError):  # the engine is gone: stdin's EOF ends us next
+                pass
+
+    try:
+        name = open_raw_input(api, virtual_name, existing, forward)
+    except PortError as error:
+        out.write(f"error {error}\n".encode())
+        out.flush()
+        return 2
+    out.write(f"ok {name}\n".encode())
+    out.flush()
+    with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
+        os.dup2(null.fileno(), 2)
+    sys.stdin.buffer.read()  # blocks until the engine closes the pipe (or dies)
+    # Closing an rtmidi JACK client whose server died crashes (PLATFORM-NOTES): let the OS close it.
+    os._exit(0)
+
+
+def frame(stamp: float, data: bytes) -> bytes:
+    return FRAME_HEAD.pack(stamp, len(data)) + data
+
+
+def read_frames(stream: IO[bytes], deliver: Stamped) -> tuple[int, int]:
+    """Deliver each frame that parses as one MIDI message until the stream ends; (frames, unparsed).
+
+    Anything can arrive on an input port (sysex, clock floods, garbage from a broken cable): what
+    mido cannot parse as a message is counted and dropped, never raised.
+    """
+    received = unparsed = 0
+    while True:
+        head = stream.read(FRAME_HEAD.size)
+        if len(head) < FRAME_HEAD.size:
+            return received, unparsed
+        stamp, length = FRAME_HEAD.unpack(head)
+        data = stream.read(length)
+        received += 1
+        try:
+            message = mido.Message.from_bytes(data)
+        except (ValueError, TypeError, IndexError, KeyError):
+            unparsed += 1
+            continue
+        deliver(stamp, message)
+
+
+class RelayedInput:
+    """The engine's side of a relay: starts it, waits for its port, feeds `deliver` from a thread."""
+
+    def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Stamped) -> None:
+        self.deliver = deliver
+        self.unparsed = 0
+        self.received = 0
+        command = [sys.executable, "-m", "continuo.live.input_relay", api, virtual_name, existing or ""]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self.process.stdout is not None
+        self._stdout: IO[bytes] = self.process.stdout
+        self.name = self._handshake()
+        self._reader = threading.Thread(target=self._read, name="continuo-input", daemon=True)
+        self._reader.start()
+
+    def _handshake(self) -> str:
+        result: list[bytes] = []
+        reader = threading.Thread(target=lambda: result.append(self._stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(READY_TIMEOUT_SECONDS)
+        line = result[0].decode(errors="replace").strip() if result else ""
+        if line.startswith("ok "):
+            return line[3:]
+        self.close()
+        if line.startswith("error "):
+            raise PortError(line[6:])
+        stderr = self.process.stderr.read().decode(errors="replace").strip() if self.process.stderr else ""
+        last = stderr.splitlines()[-1] if stderr else "no answer"
+        raise PortError(f"the input port's relay process did not start: {last}")
+
+    def _read(self) -> None:
+        self.received, self.unparsed = read_frames(self._stdout, self.deliver)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                if self.process.stdin is not None:
+                    self.process.stdin.close()
+                self.process.wait(timeout=3)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Stamped) -> Any:
+    from continuo.live.ports import DEFAULT_PORT_NAME
+
+    return RelayedInput(api, virtual_name or f"{DEFAULT_PORT_NAME} In", existing, deliver)
+
+
+if __name__ == "__main__":
+    sys.exit(relay_main(sys.argv[1:]))

@@ -1,0 +1,163 @@
+"""A DAW (a test client) drives a real `continuo play` with MIDI clock on a JACK server; and the
+engine as clock master. Onsets are judged by a monotonic-clock witness on the engine's output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+
+from tests.live.jack import JackServer, MonotonicReader, Performer, Score, continuo, note_balance, recorded_messages
+
+pytestmark = pytest.mark.jack
+TICKS_PER_BEAT = 24
+
+
+def note_sounds(message: mido.Message) -> bool:
+    return message.type == "note_on" and message.velocity > 0
+
+
+def clock_score(start_at: float, tempi: list[tuple[float, int]]) -> tuple[Score, list[int]]:
+    """Start at `start_at` seconds, then (bpm, beats) sections of ticks; returns the score and tick indexes."""
+    score: Score = [(start_at, mido.Message("start"))]
+    at = start_at + 0.05
+    tick_rows = []
+    for bpm, beats in tempi:
+        period = 60.0 / bpm / TICKS_PER_BEAT
+        for _ in range(beats * TICKS_PER_BEAT):
+            tick_rows.append(len(score))
+            score.append((at, mido.Message("clock")))
+            at += period
+    score.append((at, mido.Message("stop")))
+    return score, tick_rows
+
+
+def drive(server: JackServer, tmp_path: Path, score: Score, *engine_args: str) -> tuple[list[float], list, Path]:
+    witness = MonotonicReader(server, tmp_path)
+    daw = Performer(server, tmp_path, score)
+    take = tmp_path / "take.mid"
+    command = continuo(
+        "play", "--clock-name", "DAW", "--output-port", witness.port, "--seed", "1", "--quiet",
+        "--record", str(take), "--log", str(tmp_path / "log.jsonl"), *engine_args,
+    )  # fmt: skip
+    engine = subprocess.Popen(command, env=server.env, stderr=subprocess.PIPE, text=True)
+    daw.connect("DAW:DAW")
+    time.sleep(0.3)
+    sent = daw.perform()
+    engine.send_signal(2)
+    _, stderr = engine.communicate(timeout=30)
+    assert engine.returncode == 0, stderr
+    time.sleep(0.05)
+    return sent, witness.stop(), take
+
+
+def test_onsets_land_on_the_clock_grid_at_90_then_140_bpm(jack_server: JackServer, tmp_path: Path) -> None:
+    score, tick_rows = clock_score(0.2, [(90, 8), (140, 12)])
+    sent, received, take = drive(jack_server, tmp_path, score, "--tempo", "120")
+    tick_times = [sent[row] for row in tick_rows]
+    played = [beat for beat, m in recorded_messages(take) if m.type == "note_on"]
+    arrived = [t for t, m in received if m.type == "note_on" and m.velocity > 0]
+    assert len(played) == len(arrived) > 20
+    errors, settled = [], {}
+    for beat, at in zip(played, arrived, strict=True):
+        tick = round(beat * TICKS_PER_BEAT)
+        assert abs(beat * TICKS_PER_BEAT - tick) < 1e-6  # every class value is a whole number of ticks
+        section = "90" if beat < 8 else "140"
+        if tick < len(tick_times) and (1 <= beat < 8 or beat >= 10):  # a beat or two to settle after a change
+            errors.append((at - tick_times[tick]) * 1000)
+            settled[section] = settled.get(section, 0) + 1
+    error_ms = np.abs(np.asarray(errors))
+    p50, p99 = np.percentile(error_ms, 50), np.percentile(error_ms, 99)
+    worst = error_ms.max()
+    print(f"clock grid: {len(errors)} onsets {settled}, |error| p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms")
+    assert set(settled) == {"90", "140"}
+    assert p99 <= 3.0
+
+
+def test_stop_silences_at_once_and_continue_after_spp_resumes_on_the_next_beat(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    first, _ = clock_score(0.2, [(120, 6)])
+    stop_row = len(first) - 1
+    resume_at = first[-1][0] + 0.5
+    later: Score = [(resume_at, mido.Message("songpos", pos=32)), (resume_at + 0.1, mido.Message("continue"))]
+    at = resume_at + 0.15
+    for _ in range(4 * TICKS_PER_BEAT):
+        later.append((at, mido.Message("clock")))
+        at += 60.0 / 120 / TICKS_PER_BEAT
+    sent, received, take = drive(jack_server, tmp_path, first + later, "--tempo", "120")
+    stopped = sent[stop_row]
+    held = note_balance([m for t, m in received if t <= stopped])
+    releases = [t for t, m in received if stopped < t and m.type in ("note_off", "note_on") and not note_sounds(m)]
+    timeline = [(round(t - stopped, 4), str(m)) for t, m in received if abs(t - stopped) < 0.3]
+    assert held, f"nothing held at Stop: the test proves nothing {timeline}"
+    silenced_ms = (max(releases[: len(held)]) - stopped) * 1000
+    print(f"Stop silenced {len(held)} held notes in {silenced_ms:.1f} ms")
+    assert silenced_ms <= 10
+    assert note_balance([m for t, m in received if t < resume_at]) == set()
+    assert not [m for t, m in received if stopped + 0.02 < t < resume_at and m.type == "note_on"]
+    beats = [beat for beat, m in recorded_messages(take) if m.type == "note_on"]
+    after = [b for b in beats if b > 6]  # notes due on beat 6 itself may leave just before the Stop arrives
+    assert after and after[0] == 9.0  # SPP to beat 8 (32 sixteenths), Continue: the next beat is 9
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [e["transport"] for e in log if e["what"] == "transport"] == ["start", "stop", "songpos", "continue"]
+
+
+def test_as_clock_master_it_sends_start_24_ticks_per_beat_and_notes_on_the_ticks(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    witness = MonotonicReader(jack_server, tmp_path)
+    command = continuo(
+        "play", "--send-clock", "--tempo", "150", "--output-port", witness.port, "--seed", "2", "--quiet",
+        "--duration", "3",
+    )  # fmt: skip
+    subprocess.run(command, env=jack_server.env, check=True, timeout=60)
+    time.sleep(0.05)
+    received = witness.stop()
+    kinds = [m.type for _, m in received]
+    assert kinds[0] == "start" and kinds[-1] == "stop"
+    ticks = [t for t, m in received if m.type == "clock"]
+    # Each tick lands on a JACK period boundary (1.33 ms here), so single intervals alternate around the
+    # tempo; their mean over the run is the tempo the engine kept.
+    interval_ms = (ticks[-1] - ticks[0]) / (len(ticks) - 1) * 1000
+    print(f"clock out: {len(ticks)} ticks, mean interval {interval_ms:.3f} ms (150 BPM: 16.667)")
+    assert interval_ms == pytest.approx(60_000 / 150 / TICKS_PER_BEAT, abs=0.05)
+    assert len(ticks) >= 2.9 * 150 / 60 * TICKS_PER_BEAT
+    assert note_balance([m for _, m in received]) == set()
+
+
+def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server: JackServer, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    score: Score = []
+    for index in range(10 * 120):  # 10 s of clock at 300 BPM: 120 ticks a second
+        at = 0.1 + index / 120
+        score.append((at, mido.Message("clock")))
+        if index % 3 == 0:
+            score.append((at + 0.001, [0xF0, *rng.integers(0, 128, 64).tolist(), 0xF7]))
+        if index % 2 == 0:
+            score.append((at + 0.002, rng.integers(0, 256, int(rng.integers(1, 4))).tolist()))  # rtmidi sends <= 3
+    witness = MonotonicReader(jack_server, tmp_path)
+    flood = Performer(jack_server, tmp_path, score)
+    report = tmp_path / "timing.json"
+    command = continuo(
+        "play", "--input-name", "Ears", "--output-port", witness.port, "--tempo", "200", "--seed", "3", "--quiet",
+        "--duration", "11", "--timing-report", str(report), "--log", str(tmp_path / "log.jsonl"),
+    )  # fmt: skip
+    engine = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
+    flood.connect("Ears:Ears")
+    flood.perform()
+    _, stderr = engine.communicate(timeout=60)
+    assert engine.returncode == 0, stderr
+    time.sleep(0.05)
+    received = witness.stop()
+    lateness = json.loads(report.read_text())["send_lateness_ms"]
+    end = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
+    print(f"under a {len(score)}-message flood ({end['input_messages']} heard): send lateness {lateness}")
+    assert end["input_messages"] >= 1200
+    assert lateness["notes"] > 50 and lateness["p99"] <= 5.0
+    assert note_balance([m for _, m in received]) == set()

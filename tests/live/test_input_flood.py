@@ -1,0 +1,75 @@
+"""Anything arriving on an input port (hypothesis-generated MIDI byte streams) is parsed or dropped,
+never raised, and the engine keeps its notes balanced (DESIGN.md §7: fuzz the MIDI input side)."""
+
+from __future__ import annotations
+
+import io
+
+import mido
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from continuo.live.conductor import Conductor, ModeOptions
+from continuo.live.generator import Generator
+from continuo.live.inbox import Inbox
+from continuo.live.input_relay import frame, read_frames
+from continuo.live.listener import Listener
+from continuo.live.model_file import load_model
+from continuo.live.player import Player, PlayOptions
+from continuo.live.sampler import SamplingSettings
+from continuo.live.scheduler import Scheduler
+from continuo.live.seeds import seed_from_bank
+from tests.live.fakes import RecordingPort, fake_clock
+
+data_byte = st.integers(0, 127)
+status_byte = st.integers(0x80, 0xFF)
+channel_message = st.builds(
+    lambda status, a, b: [status, a, b][: 2 if 0xC0 <= status < 0xE0 else 3],
+    st.integers(0x80, 0xEF),
+    data_byte,
+    data_byte,
+)
+sysex = st.lists(data_byte, max_size=40).map(lambda body: [0xF0, *body, 0xF7])
+realtime = st.sampled_from([[0xF8], [0xFA], [0xFB], [0xFC], [0xFE], [0xFF]])
+garbage = st.lists(st.integers(0, 255), min_size=0, max_size=12)
+chunk = st.one_of(channel_message, sysex, realtime, garbage, st.tuples(status_byte).map(list))
+
+
+def engine(mode: str) -> tuple[Listener, RecordingPort]:
+    model = load_model("bach")
+    clock, _ = fake_clock(120)
+    _, seed = seed_from_bank("bach", model.info.codec, model.info.window, np.random.default_rng(0))
+    generator = Generator(model, model.info.window, seed, SamplingSettings(1.0), 0, model.info.pitch_range)
+    port = RecordingPort()
+    scheduler = Scheduler(port, clock)
+    player = Player(generator, model.info.codec, clock, scheduler, PlayOptions())
+    options = ModeOptions(mode=mode, phrase_gap_seconds=0.3, answer_beats=2.0, answer_events=None)
+    conductor = Conductor(options, player, generator, scheduler, model.info.codec, model.info.pitch_range)
+    listener = Listener(Inbox(), conductor, generator, player, scheduler, clock, model_names=["bach"])
+    return listener, port
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chunks=st.lists(chunk, max_size=200), mode=st.sampled_from(["continue", "call-response", "accompany"]))
+def test_any_byte_stream_is_parsed_or_counted_and_never_breaks_the_engine(chunks: list[list[int]], mode: str) -> None:
+    listener, port = engine(mode)
+    stream = io.BytesIO(b"".join(frame(100.0 + i * 0.001, bytes(c)) for i, c in enumerate(chunks)))
+    delivered: list[mido.Message] = []
+
+    def deliver(stamp: float, message: mido.Message) -> None:
+        delivered.append(message)
+        listener.inbox.put(stamp, message)
+
+    received, unparsed = read_frames(stream, deliver)
+    assert received == len(chunks) and received == unparsed + len(delivered)
+    listener.wait_and_handle(0)
+    listener.player.schedule_until(listener.clock.beat_at(listener.clock.now()) + 4)
+    listener.scheduler.panic()
+    sounding: set[tuple[int, int]] = set()
+    for message in port.sent:
+        if message.type == "note_on" and message.velocity > 0:
+            sounding.add((message.channel, message.note))
+        elif message.type in ("note_on", "note_off"):
+            sounding.discard((message.channel, message.note))
+    assert not sounding
