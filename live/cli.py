@@ -104,6 +104,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         patience=args.patience,
         leak_check=not args.no_leak_check,
         transpose=args.transpose,
+        init_from=Path(args.init_from) if args.init_from else None,
         config=ModelConfig(
             batch_size=args.batch_size, units=args.units, learning_rate=args.learning_rate, dropout=args.dropout
         ),
@@ -235,6 +236,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         clock_port=args.clock,
         clock_name=args.clock_name,
         send_clock=args.send_clock,
+        program_models=tuple(n for n in (args.program_models or "").split(",") if n),
     )
     return play(request)
 
@@ -314,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--cc-map", help="JSON file mapping CC numbers to parameters (default: CC1 temperature, CC74 top-p)"
     )
+    play.add_argument(
+        "--program-models", help="models Program Change 0, 1, ... selects, comma-separated names or .onnx paths "
+        "(default: the shipped models, as `continuo models` lists them)",
+    )  # fmt: skip
     clock = play.add_mutually_exclusive_group()
     clock.add_argument("--clock", help="follow MIDI clock, Start/Stop/Continue and SPP from this existing port")
     clock.add_argument("--clock-name", help="follow MIDI clock arriving on a new virtual port of this name")
@@ -354,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--transpose", type=semitones, default=6, help="augment by random transposition up to ± this many semitones"
     )
+    train.add_argument("--init-from", help="fine-tune: start from this run's weights (a run of another, larger corpus)")
     train.add_argument("--patience", type=positive_int, default=8, help="epochs without val-loss gain before stopping")
     train.add_argument(
         "--no-leak-check", action="store_true", help="skip training the random-window-split model used as leak check"

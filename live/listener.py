@@ -2,7 +2,8 @@
 
 Runs on the main thread between generation steps: the port's callback only queues (live/inbox.py).
 Notes go to the conductor (the modes); CCs through the CC map to temperature, top-p, velocity or
-tempo; Program Change N switches to the N-th shipped model; CC123 or CC120 received is a panic.
+tempo; Program Change N switches to the N-th model of --program-models (default: the shipped ones);
+CC123 or CC120 received is a panic.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import mido
 from continuo.live.clock import Clock
 from continuo.live.conductor import Conductor
 from continuo.live.control import DEFAULT_CC_MAP, PANIC_CONTROLS, CCMapping
+from continuo.live.errors import ContinuoError
 from continuo.live.generator import Generator
 from continuo.live.inbox import Inbox
 from continuo.live.model_file import load_model, shipped_models
@@ -102,12 +104,16 @@ class Listener:
             self._changed(f"program {program}: no such model (0-{len(self.model_names) - 1})")
             return
         name = self.model_names[program]
-        model = load_model(name)
+        try:
+            model = load_model(name)
+        except ContinuoError as error:  # a file changed or vanished since start: keep playing what we have
+            self._changed(f"program {program}: {error}")
+            return
         if model.info.codec != self.player.codec:
             self._changed(f"program {program}: {name} uses other class tables; kept {self.state.model_name}")
             return
         self.generator.model = model
         self.generator.set_pitch_range(model.info.pitch_range)
         self.conductor.pitch_range = model.info.pitch_range
-        self.state.model_name = name
-        self._changed(f"model {name}", model=name)
+        self.state.model_name = model.info.name
+        self._changed(f"model {model.info.name}", model=model.info.name, program=program)

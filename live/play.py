@@ -31,7 +31,7 @@ from continuo.live.inbox import Inbox
 from continuo.live.input_relay import open_relayed_input
 from continuo.live.listener import Listener
 from continuo.live.midi_clock import MidiClockFollower
-from continuo.live.model_file import ContinuoModel, load_model
+from continuo.live.model_file import ContinuoModel, load_model, resolve_model
 from continuo.live.player import Player, PlayOptions, PortFailedError
 from continuo.live.ports import (
     NoMidiSystemError,
@@ -87,6 +87,7 @@ class PlayRequest:
     clock_port: str | None = None  # follow MIDI clock from this port ...
     clock_name: str | None = None  # ... or from a new virtual port of this name
     send_clock: bool = False
+    program_models: tuple[str, ...] = ()  # what Program Change 0, 1, ... selects (default: the shipped models)
 
     @property
     def follows_clock(self) -> bool:
@@ -112,6 +113,8 @@ def _check(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError("--send-clock makes Continuo the clock master: it cannot also follow --clock")
     if request.output == "none" and (request.follows_clock or request.send_clock):
         raise ContinuoError("--output none has no MIDI system to follow or send clock on")
+    for name in request.program_models:
+        resolve_model(name)  # a wrong name fails now, in one line, not at the first Program Change
     if request.output == "none" and request.record is None:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
     if request.record is not None:
@@ -275,6 +278,8 @@ class _Session:
         listener = Listener(self.setup.inbox, conductor, generator, self.player, self.scheduler, self.clock)
         if request.cc_map is not None:
             listener.cc_map = load_cc_map(request.cc_map)
+        if request.program_models:
+            listener.model_names = list(request.program_models)
         listener.state.model_name = model.info.name
         return listener
 
@@ -298,6 +303,9 @@ class _Session:
             f"continuo: {self.model.info.name} at {self.request.tempo:g} BPM, temperature "
             f"{self.settings.temperature:g}{top_p}, seed {seed_name} -> {self.setup.description}\n"
         )
+        if self.listener is not None:
+            programs = ", ".join(f"{i} {Path(n).stem}" for i, n in enumerate(self.listener.model_names))
+            self.out.write(f"  Program Change selects: {programs}\n")
         if self.setup.jack is not None:
             self.out.write(
                 "  (dummy driver: no sound here; connect a synth with JACK_DEFAULT_SERVER="

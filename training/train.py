@@ -46,7 +46,24 @@ class TrainOptions:
     patience: int = 8
     transpose: int = 6
     leak_check: bool = True
+    init_from: Path | None = None  # fine-tune: start from this run's weights (another corpus)
     config: ModelConfig = field(default_factory=ModelConfig)
+
+
+def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: ModelConfig) -> None:
+    """Start from another run's trained weights (fine-tuning a small corpus from a large one).
+
+    Honest only if that run never saw this corpus' test pieces: use a run of another composer.
+    """
+    import keras
+
+    base = RunFolder(run_path)
+    if not base.model_path.is_file():
+        raise ContinuoError(f"--init-from {run_path}: no {base.model_path.name} there (not a finished run)")
+    info = base.read_json("run.json")
+    if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
+        raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
+    model.set_weights(keras.models.load_model(base.model_path, compile=False).get_weights())
 
 
 def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
@@ -134,6 +151,8 @@ def leak_check(
     train_slices, test_slices = slices[order[:cut]], slices[order[cut:][:LEAK_TEST_WINDOWS]]
     keras.utils.set_random_seed(options.seed + 1)
     model = build_model(codec, options.config)
+    if options.init_from is not None:  # the leaky twin starts where the real model started
+        load_initial_weights(model, options.init_from, codec, options.config)
 
     def draw() -> np.ndarray:
         per_pass = min(steps_per_epoch * options.config.batch_size, len(train_slices))
@@ -168,7 +187,7 @@ def add_leak_check(path: Path) -> dict[str, Any]:
     pieces = [*split.train, *split.val, *split.test]
     options = TrainOptions(
         data=Path(info["data"]), name=info["name"], out=path, seed=info["seed"], transpose=info["transpose"],
-        config=config,
+        init_from=Path(info["init_from"]) if info.get("init_from") else None, config=config,
     )  # fmt: skip
     steps = _steps_per_epoch(usable(split.train, config.window), config)
     result = leak_check(pieces, Codec.from_json(info["codec"]), options, int(info["best_epoch"]), steps)
@@ -205,6 +224,9 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
     rng = np.random.default_rng(options.seed)
     steps_per_epoch = _steps_per_epoch(trainable, config)
     model = build_model(codec, config)
+    if options.init_from is not None:
+        load_initial_weights(model, options.init_from, codec, config)
+        print(f"fine-tuning from {options.init_from}", flush=True)
     started = time.perf_counter()
     history = _fit(
         model,
@@ -234,6 +256,7 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
             "config": config.as_dict(),
             "codec": codec.to_json(),
             "transpose": options.transpose,
+            "init_from": None if options.init_from is None else str(options.init_from),
             "epochs_requested": options.epochs,
             "epochs_run": len(history.history["loss"]),
             "best_epoch": best_epoch,

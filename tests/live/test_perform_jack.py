@@ -107,21 +107,46 @@ def test_playing_during_an_answer_stops_it_within_20_ms(jack_server: JackServer,
     assert any(e["what"] == "interrupt" for e in log_entries(tmp_path))
 
 
+def variant_of_bach(folder: Path) -> Path:
+    """A second, different model: bach's file renamed, with its pitch logits' biases shuffled."""
+    import onnx
+    from onnx import numpy_helper
+
+    from continuo.live.model_file import resolve_model
+
+    model = onnx.load(str(resolve_model("bach")))
+    for entry in model.metadata_props:
+        if entry.key == "name":
+            entry.value = json.dumps("bach-variant")
+    biases = [init for init in model.graph.initializer if list(init.dims) == [128]]
+    assert biases, "no 128-wide initializer to change"
+    values = numpy_helper.to_array(biases[-1])
+    biases[-1].CopyFrom(numpy_helper.from_array(values[::-1].copy(), biases[-1].name))
+    path = folder / "bach-variant.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
 def test_cc1_sweeps_the_temperature_and_program_change_switches_model_without_a_stuck_note(
     jack_server: JackServer, tmp_path: Path
 ) -> None:
+    variant = variant_of_bach(tmp_path)
     score: Score = [
         (0.2 + i * 0.05, mido.Message("control_change", control=1, value=v)) for i, v in enumerate(range(0, 128, 16))
     ]
     score += [(0.7, mido.Message("control_change", control=1, value=127))]
-    score += [(1.0, mido.Message("program_change", program=0)), (1.3, mido.Message("program_change", program=99))]
-    _, received, _ = perform(jack_server, tmp_path, score, "--duration", "3")
+    score += [(1.0, mido.Message("program_change", program=1)), (1.6, mido.Message("program_change", program=99))]
+    score += [(2.0, mido.Message("program_change", program=0))]
+    _, received, _ = perform(jack_server, tmp_path, score, "--duration", "3", "--program-models", f"bach,{variant}")
     changes = [e for e in log_entries(tmp_path) if e["what"] == "control"]
     temperatures = [e["temperature"] for e in changes if "temperature" in e]
     assert temperatures == sorted(temperatures) and len(temperatures) == 9, story(tmp_path)
     assert temperatures[0] == pytest.approx(0.1) and temperatures[-1] == pytest.approx(3.0)
-    assert any(e.get("model") == "bach" for e in changes)
+    assert [e.get("model") for e in changes if "model" in e] == ["bach-variant", "bach"]
     assert any("no such model" in str(e["change"]) for e in changes)
+    switched_at = next(e["at"] for e in changes if e.get("model") == "bach-variant")
+    played = [t for t, m in received if m.type == "note_on" and m.velocity > 0]
+    assert any(t > switched_at + 0.1 for t in played)  # it went on playing with the other model
     assert note_balance([m for _, m in received]) == set()
 
 

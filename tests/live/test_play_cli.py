@@ -33,6 +33,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["--output", "none"], "--record"),
         (["--backend", "jack"], "no JACK server is running"),
         (["--tempo", "1000"], "tempo"),
+        (["--program-models", "bach,mahler", "--input-name", "x"], "unknown model 'mahler'"),
+        (["--output", "none", "--record", "take.mid", "--send-clock"], "no MIDI system to follow or send clock"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], expected: str) -> None:
