@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 FIELDS = ("pitch", "duration", "shift")
+MUSIC_STATISTICS = (
+    "pitch_class_entropy", "scale_consistency", "pitch_range", "polyphony", "mean_shift_beats", "mean_duration_beats",
+)  # fmt: skip
 
 LICENCE = """\
 ## Licence of the training data
@@ -82,8 +85,35 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
     return "\n".join(lines)
 
 
-def render_card(models: Mapping[str, tuple[Mapping[str, Any], int]]) -> str:
-    """The whole card: one section per model (metadata, file size), then licence and failure modes."""
+def render_report(report: Mapping[str, Any]) -> str:
+    """`continuo report --json` for this model, as a table (models/reports/NAME.json)."""
+    names = [*MUSIC_STATISTICS]
+    checks = report["checks"]
+    verdict = ", ".join(
+        f"{name.replace('_', ' ')} {'within bound' if ok else 'OUT of bound'}" for name, ok in checks.items()
+    )
+    lines = [
+        f"Generated music (`continuo report --model {report['model']} --events {report['events']} --temperature "
+        f"{report['temperature']:g} --seed 0`, MusPy metrics; generated stream cut into stretches of "
+        f"{report['segment_events']} events, the median test piece, against the {report['test_piece_count']} "
+        "test pieces):",
+        "",
+        "| statistic | generated | test pieces |",
+        "|---|---|---|",
+        *(f"| {n.replace('_', ' ')} | {report['generated'][n]:.3f} | {report['test_pieces'][n]:.3f} |" for n in names),
+        f"| copy rate ({report['copy_run']}-note pitch runs found in the training split) | "
+        f"{report['copy_rate']:.1%} | |",
+        "",
+        f"Bounds (entropy and scale consistency within 10% of the test pieces, copy rate at most 5%): {verdict}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_card(
+    models: Mapping[str, tuple[Mapping[str, Any], int]], reports: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
+    """The whole card: one section per model (metadata, file size, music report), then licence and failure modes."""
     parts = [
         "# Continuo model card",
         "",
@@ -96,5 +126,22 @@ def render_card(models: Mapping[str, tuple[Mapping[str, Any], int]]) -> str:
     for name in sorted(models):
         metadata, size = models[name]
         parts.append(render_model(name, metadata, size))
+        if reports and name in reports:
+            parts.append(render_report(reports[name]))
     parts += [LICENCE, FAILURE_MODES]
     return "\n".join(parts)
+
+
+def shipped_reports() -> dict[str, dict[str, Any]]:
+    """models/reports/NAME.json, written by `continuo report --json` (training/recipes/ship_models.sh)."""
+    import json
+    from importlib import resources
+
+    folder = resources.files("continuo.models") / "reports"
+    if not folder.is_dir():
+        return {}
+    return {
+        entry.name.removesuffix(".json"): json.loads(entry.read_text())
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    }

@@ -164,9 +164,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
     }
     if args.card:
-        from continuo.export.model_card import render_card
+        from continuo.export.model_card import render_card, shipped_reports
 
-        print(render_card(shipped), end="")
+        print(render_card(shipped, shipped_reports()), end="")
         return EXIT_OK
     rows = []
     for name, (metadata, size) in sorted(shipped.items()):
@@ -239,6 +239,44 @@ def cmd_play(args: argparse.Namespace) -> int:
         program_models=tuple(n for n in (args.program_models or "").split(",") if n),
     )
     return play(request)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from continuo.live.generate import GenerateRequest, Outputs, generate_files
+
+    request = GenerateRequest(
+        model=args.model,
+        seed_composer=args.seed_composer,
+        seed_file=Path(args.seed_file) if args.seed_file else None,
+        events=args.events if args.events is not None or args.beats is not None else 500,
+        beats=args.beats,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        tempo=args.tempo,
+        velocity=args.velocity,
+        channel=args.channel,
+    )
+    outputs = Outputs(
+        midi=Path(args.output),
+        wav=Path(args.wav) if args.wav else None,
+        png=Path(args.png) if args.png else None,
+        soundfont=Path(args.soundfont) if args.soundfont else None,
+    )
+    result = generate_files(request, outputs, progress=sys.stderr.isatty())
+    written = ", ".join(str(p) for p in (outputs.midi, outputs.wav, outputs.png) if p is not None)
+    print(f"{len(result.events)} events from {result.model.info.name} (seed {result.seed_name}) -> {written}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from continuo.live.model_file import load_model
+    from continuo.training.report import make_report
+
+    data = Path(args.data) if args.data else Path("data") / load_model(args.model).info.name
+    report = make_report(args.model, data, args.events, args.seed_composer, args.temperature, args.seed)
+    print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
+    return EXIT_OK
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
@@ -333,6 +371,36 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
     play.add_argument("--quiet", action="store_true", help="no status line")
     play.add_argument("--list-ports", action="store_true", help="list MIDI ports and exit")
+
+    gen = add("generate", cmd_generate, "write generated music to a MIDI file (and WAV, piano roll), not in real time")
+    gen.add_argument("--model", default="bach", help="shipped model name or .onnx path (default bach)")
+    gen_seed = gen.add_mutually_exclusive_group()
+    gen_seed.add_argument("--seed-composer", help="start from a phrase of this composer's seed bank")
+    gen_seed.add_argument("--seed-file", help="start from the last 30 events of this MIDI file")
+    length = gen.add_mutually_exclusive_group()
+    length.add_argument("--events", type=positive_int, help="generate this many events (default 500)")
+    length.add_argument("--beats", type=positive_float, help="or: generate this many beats")
+    gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature, 0.05-10 (default 1.0)")
+    gen.add_argument("--top-p", type=float, help="nucleus sampling: keep the likeliest classes up to this mass")
+    gen.add_argument("--seed", type=int, help="random seed: same seed, same file, byte for byte")
+    gen.add_argument("--tempo", type=float, default=120.0, help="tempo written into the file (default 120)")
+    gen.add_argument("--velocity", type=velocity, default=80, help="note-on velocity (default 80)")
+    gen.add_argument("--channel", type=channel, default=1, help="MIDI channel, 1-16 (default 1)")
+    gen.add_argument("-o", "--output", required=True, help="MIDI file to write")
+    gen.add_argument("--wav", help="also render to this WAV file with FluidSynth")
+    gen.add_argument("--png", help="also draw a piano roll (seed in grey, generated in blue) to this PNG")
+    gen.add_argument("--soundfont", help="General MIDI soundfont for --wav (default: the system's FluidR3_GM)")
+
+    report = add("report", cmd_report, "musical statistics of generated music beside the composer's test pieces")
+    report.add_argument("--model", default="bach", help="shipped model name or .onnx path (default bach)")
+    report.add_argument("--seed-composer", help="start from this composer's seed bank (default: the model's)")
+    report.add_argument("--events", type=positive_int, default=2000, help="events to generate (default 2000)")
+    report.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    report.add_argument(
+        "--data", help="the model's corpus folder, for its test and training pieces (default data/NAME)"
+    )
+    report.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     ports = add("ports", cmd_ports, "list MIDI input and output ports per MIDI system")
     ports.add_argument("--backend", choices=BACKEND_CHOICES, default="auto", help="only this MIDI system")

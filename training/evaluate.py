@@ -57,9 +57,22 @@ def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
 
     model = load_model(model_path)
     info = model.info
+    split = rebuild_split(model, data)
+    metrics = evaluate_split(model.logits, split, info.codec, info.window)
+    if "leak_check" in info.metadata.get("metrics", {}):
+        metrics["leak_check"] = info.metadata["metrics"]["leak_check"]
+    metrics["name"] = info.name
+    return metrics
+
+
+def rebuild_split(model: Any, data: Path) -> Split:
+    """The model's train/val/test pieces, found again in `data` by the digests its metadata records."""
+    info = model.info
     digests = info.metadata.get("split_digests")
     if not digests:
         raise ContinuoError(f"model file {model.path} records no split digests, so its test split cannot be rebuilt")
+    if not Path(data).is_dir():
+        raise ContinuoError(f"data folder {data} does not exist (make it with: continuo corpus --out data)")
     pieces, _ = load_folder(data, info.codec)
     by_digest = {piece.digest: piece for piece in pieces}
     parts = {name: [by_digest[d] for d in digests[name] if d in by_digest] for name in ("train", "val", "test")}
@@ -69,12 +82,7 @@ def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
             f"{data} lacks {missing} of the model's {len(digests['test'])} test pieces: "
             "is it the corpus the model was trained on?"
         )
-    split = Split(parts["train"], parts["val"], parts["test"])
-    metrics = evaluate_split(model.logits, split, info.codec, info.window)
-    if "leak_check" in info.metadata.get("metrics", {}):
-        metrics["leak_check"] = info.metadata["metrics"]["leak_check"]
-    metrics["name"] = info.name
-    return metrics
+    return Split(parts["train"], parts["val"], parts["test"])
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:

@@ -13,5 +13,9 @@ for composer in $COMPOSERS; do
         --dropout 0.1 --epochs 250 --patience 10
     continuo export "runs/$composer" -o "models/$composer.onnx" --seeds "models/seeds/$composer"
 done
+mkdir -p models/reports
+for composer in $COMPOSERS; do  # the musical report at temperature 1.0 (needs the offline extra: MusPy)
+    continuo report --model "$composer" --data "data/$composer" --events 2000 --json > "models/reports/$composer.json"
+done
 continuo models --card > models/MODEL_CARD.md
 continuo models

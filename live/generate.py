@@ -1,0 +1,216 @@
+"""`continuo generate`: the seed app's flow as a command, as fast as the model allows.
+
+It drives the live engine's own parts (Generator, Player, Scheduler, Recorder) on a clock that
+stands still at "the end of time": the player places notes exactly as it does live, the scheduler
+orders them and re-strikes repeated pitches as it does live, and the recorder writes the take the
+port would have received. No second implementation of any of it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from continuo.live.clock import TempoClock
+from continuo.live.codec import Event
+from continuo.live.errors import ContinuoError
+from continuo.live.generator import Generator
+from continuo.live.model_file import ContinuoModel, load_model
+from continuo.live.player import Player, PlayOptions
+from continuo.live.recorder import Recorder
+from continuo.live.sampler import SamplingSettings
+from continuo.live.scheduler import Scheduler
+from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
+
+CHUNK_BEATS = 16.0
+PROGRESS_FROM_EVENTS = 2000  # a progress bar only for runs long enough to wait for
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    model: str = "bach"
+    seed_composer: str | None = None
+    seed_file: Path | None = None
+    events: int | None = None
+    beats: float | None = None
+    temperature: float = 1.0
+    top_p: float | None = None
+    seed: int | None = None
+    tempo: float = 120.0
+    velocity: int = 80
+    channel: int = 1
+
+
+@dataclass
+class Generated:
+    """What a run made: the take, the seed it started from, and the generated events."""
+
+    model: ContinuoModel
+    seed_name: str
+    seed_events: list[Event]
+    events: list[Event]
+    recorder: Recorder
+
+    def midi(self, tempo: float) -> Any:
+        return self.recorder.to_midifile(tempo)
+
+
+class _EndOfTime:
+    """A clock at +infinity for the scheduler: every queued message is due."""
+
+    follows_transport = False
+    bpm = 120.0
+
+    def now(self) -> float:
+        return math.inf
+
+    def start(self, at_seconds: float, beat: float = 0.0) -> None: ...
+    def set_tempo(self, bpm: float) -> None: ...
+
+    def seconds_at(self, beat: float) -> float:
+        return beat
+
+    def beat_at(self, seconds: float) -> float:
+        return 0.0
+
+
+class _Counting:
+    """Passes events through from the generator, keeping each (the report and the piano roll use them)."""
+
+    def __init__(self, generator: Generator) -> None:
+        self.generator = generator
+        self.events: list[Event] = []
+
+    def next_event(self) -> Event:
+        event = self.generator.next_event()
+        self.events.append(event)
+        return event
+
+
+def choose_seed(
+    model: ContinuoModel, seed_file: Path | None, seed_composer: str | None, rng: np.random.Generator
+) -> tuple[str, list[Event]]:
+    info = model.info
+    if seed_file is not None:
+        events = events_from_file(seed_file, info.codec, info.window)
+        if not events:
+            raise ContinuoError(f"seed file {seed_file} has no notes to start from")
+        return str(seed_file), events
+    composer = seed_composer
+    if composer is None:
+        banks = seed_composers()
+        composer = info.name if info.name in banks else min(banks, default=info.name)
+    path, events = seed_from_bank(composer, info.codec, info.window, rng)
+    return f"{path.name} ({composer} seed bank)", events
+
+
+def generate(request: GenerateRequest, progress: bool = False) -> Generated:
+    if (request.events is None) == (request.beats is None):
+        raise ContinuoError("give the length as --events N or --beats N")
+    try:
+        settings = SamplingSettings(request.temperature, request.top_p)
+    except ValueError as error:
+        raise ContinuoError(str(error)) from None
+    model = load_model(request.model)
+    rng = np.random.default_rng(request.seed)
+    seed_name, seed_events = choose_seed(model, request.seed_file, request.seed_composer, rng)
+    generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)
+    source = _Counting(generator)
+    recorder = Recorder()
+    clock = _EndOfTime()
+    scheduler = Scheduler(None, clock, recorder)
+    options = PlayOptions(channel=request.channel - 1, velocity=request.velocity)
+    player = Player(source, model.info.codec, clock, scheduler, options)
+    player.begin_phrase(0.0, request.beats, request.events)
+    bar = _progress_bar(request, progress)
+    horizon = 0.0
+    while not player.finished:
+        horizon += CHUNK_BEATS
+        before = len(source.events)
+        player.schedule_until(horizon)
+        scheduler.send_due()
+        if bar is not None:
+            bar.update(len(source.events) - before)
+    scheduler.send_due()
+    if bar is not None:
+        bar.close()
+    return Generated(model, seed_name, seed_events, source.events, recorder)
+
+
+def _progress_bar(request: GenerateRequest, wanted: bool) -> Any:
+    if not wanted or ((request.events or 0) < PROGRESS_FROM_EVENTS and request.beats is None):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=request.events, unit="event", desc="generating", leave=False)
+
+
+def check_writable(path: Path, flag: str) -> None:
+    """Fail before any work if `path` cannot be written (no folder, no permission, a folder there)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ContinuoError(f"{flag} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ContinuoError(f"{flag} {path}: folder {folder} is not writable")
+    if path.is_dir():
+        raise ContinuoError(f"{flag} {path} is a folder, not a file")
+
+
+def clock_for_tempo(bpm: float) -> TempoClock:
+    """Checks the tempo the way `play` does (the take's tempo map)."""
+    try:
+        return TempoClock(bpm)
+    except ValueError as error:
+        raise ContinuoError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    midi: Path
+    wav: Path | None = None
+    png: Path | None = None
+    soundfont: Path | None = None
+
+
+def generate_files(request: GenerateRequest, outputs: Outputs, progress: bool = False) -> Generated:
+    """Check every output first, generate, write each file under a partial name, then rename them all.
+
+    Any failure (bad input, FluidSynth failing, Ctrl-C) leaves none of the requested files behind.
+    """
+    from continuo.live import render
+
+    clock_for_tempo(request.tempo)
+    for path, flag in ((outputs.midi, "-o"), (outputs.wav, "--wav"), (outputs.png, "--png")):
+        if path is not None:
+            check_writable(path, flag)
+    soundfont = render.check_wav_tools(outputs.soundfont) if outputs.wav is not None else None
+    result = generate(request, progress)
+    partials: list[tuple[Path, Path]] = []
+    try:
+        midi_partial = _partial(outputs.midi)
+        partials.append((midi_partial, outputs.midi))
+        result.midi(request.tempo).save(midi_partial)
+        if outputs.wav is not None and soundfont is not None:
+            partials.append((_partial(outputs.wav), outputs.wav))
+            render.render_wav(midi_partial, partials[-1][0], soundfont)
+        if outputs.png is not None:
+            partials.append((_partial(outputs.png), outputs.png))
+            title = f"{result.model.info.name}, seed {result.seed_name}, T {request.temperature:g}"
+            render.draw_piano_roll(
+                partials[-1][0], result.model.info.codec, result.seed_events, result.events, title, request.tempo
+            )
+        for partial, final in partials:
+            os.replace(partial, final)
+    finally:
+        for partial, _ in partials:
+            partial.unlink(missing_ok=True)
+    return result
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial{path.suffix}")
