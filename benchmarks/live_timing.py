@@ -22,9 +22,11 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import numpy as np
 
+from continuo.live.ports import DEFAULT_PORT_NAME
 from tests.live.jack import (
     PERIOD,
     SAMPLE_RATE,
@@ -45,7 +47,7 @@ def _errors_ms(arrived: np.ndarray, scheduled: np.ndarray) -> np.ndarray:
     return ((arrived - arrived[0]) - (scheduled - scheduled[0])) * 1000
 
 
-def _summary(error_ms: np.ndarray) -> dict[str, object]:
+def _summary(error_ms: np.ndarray) -> dict[str, Any]:
     tenth = max(1, len(error_ms) // 10)
     absolute = np.abs(error_ms)
     return {
@@ -60,7 +62,7 @@ def _summary(error_ms: np.ndarray) -> dict[str, object]:
     }
 
 
-def measure(minutes: float, bpm: float, seed: int) -> dict[str, object]:
+def measure(minutes: float, bpm: float, seed: int) -> dict[str, Any]:
     server = start_server()
     try:
         with TemporaryDirectory() as folder:
@@ -97,10 +99,10 @@ def measure(minutes: float, bpm: float, seed: int) -> dict[str, object]:
 
 
 def _wait_for_engine_port(server: JackServer) -> Iterator[str | None]:
-    """The engine's own output port, once it exists (rtmidi names it after its client)."""
+    """The engine's own output port, once it exists (its JACK client is named Continuo)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        found = [p for p in server.ports() if p.startswith("RtMidiOut Client:")]
+        found = [p for p in server.ports() if p.startswith(f"{DEFAULT_PORT_NAME}:")]
         yield found[0] if found else None
         time.sleep(0.01)
     raise SystemExit("the engine's JACK port never appeared")

@@ -1,0 +1,30 @@
+"""The benchmark suite's --quick mode runs end to end, so its code never rots (its figures are not quoted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.live.jack import require_jack
+
+pytestmark = [pytest.mark.slow, pytest.mark.jack]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_suite_runs_and_writes_every_section() -> None:
+    require_jack()
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    saved = Path(result.stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1])
+    report = json.loads(saved.read_text())
+    sections = {"scheduler_accuracy", "inference", "cold_start", "training_throughput", "offline_generation"}
+    assert sections | {"end_to_end", "memory"} <= set(report)
+    assert report["quick"] is True
+    assert report["inference"]["onnx_windowed"]["median_ms"] < report["inference"]["keras_predict"]["median_ms"]
+    assert report["end_to_end"]["continuo"]["notes"] > 5
