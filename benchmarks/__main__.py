@@ -82,7 +82,9 @@ def _onsets(stats: dict[str, Any]) -> str:
 def table(results: dict[str, Any]) -> list[str]:
     inf, sch, cold = results["inference"], results["scheduler_accuracy"], results["cold_start"]
     train, e2e, gen = results["training_throughput"], results["end_to_end"], results["offline_generation"]
-    memory = ", ".join(f"{k.removeprefix('rss_mb_at_')}: {v} MB" for k, v in results["memory"].items())
+    rss = {k.removeprefix("rss_mb_at_"): v for k, v in results["memory"].items() if k.startswith("rss_mb_at_")}
+    memory = ", ".join(f"{k}: {v} MB" for k, v in rss.items())
+    long_run = results["memory"]["send_lateness_over_run"]
     one, many = train["seed_one_target"]["targets_per_s"], train["continuo_many_to_many"]["targets_per_s"]
     rows = [
         ("per-step inference, Keras predict (seed)", _ms(inf["keras_predict"], 2)),
@@ -94,7 +96,12 @@ def table(results: dict[str, Any]) -> list[str]:
         ("port onset error, naive sleep loop", _onsets(e2e["naive_sleep_loop"])),
         ("import live vs tensorflow", f"{cold['import_live_s']:.2f} s vs {cold['import_tensorflow_s']:.2f} s"),
         ("process start to first note", f"{cold['process_start_to_first_note_s']:.2f} s"),
-        ("memory of continuo play", memory),
+        ("memory of continuo play (JACK port)", memory),
+        (
+            "  send lateness, first vs last tenth",
+            f"{long_run['first_tenth_mean_ms']:.3f} vs {long_run['last_tenth_mean_ms']:.3f} ms, "
+            f"p99 {long_run['p99_ms']:.3f} ms over {long_run['notes']} notes",
+        ),
         ("training targets/s, one target vs many-to-many", f"{one:.0f} vs {many:.0f} ({train['targets_ratio']:.1f}x)"),
         ("offline generation", f"{gen['events_per_s']:.0f} events/s"),
     ]

@@ -1,13 +1,23 @@
-"""Memory: resident set size of a playing `continuo play` process over time (a leak would show as growth)."""
+"""Memory and long-run drift of a playing `continuo play` on a real (JACK dummy) port, no recording.
+
+RSS is read at the checkpoints (a leak would show as growth); the engine's --timing-report gives how
+late each note-on left over the whole run, so drift shows as the last tenth's lateness above the first's.
+No --record: a recording keeps every message in memory by design, which would hide a leak.
+"""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from tests.live.jack import start_server
 
 
 def _rss_mb(pid: int) -> float:
@@ -18,17 +28,29 @@ def _rss_mb(pid: int) -> float:
 
 
 def run(checkpoints_s: tuple[float, ...]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        command = [
-            sys.executable, "-m", "continuo.live", "play", "--output", "none", "--record",
-            str(Path(folder) / "take.mid"), "--seed", "1", "--tempo", "200", "--quiet",
-            "--duration", str(max(checkpoints_s) + 5),
-        ]  # fmt: skip
-        process = subprocess.Popen(command)
-        started = time.monotonic()
-        found = {}
-        for checkpoint in sorted(checkpoints_s):
-            time.sleep(max(0.0, started + checkpoint - time.monotonic()))
-            found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
-        process.wait(timeout=60)
+    server = start_server()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            report = Path(folder) / "timing.json"
+            command = [
+                sys.executable, "-m", "continuo.live", "play", "--seed", "1", "--tempo", "200", "--quiet",
+                "--timing-report", str(report), "--duration", str(max(checkpoints_s) + 5),
+            ]  # fmt: skip
+            process = subprocess.Popen(command, env=server.env)
+            started = time.monotonic()
+            found: dict[str, Any] = {}
+            for checkpoint in sorted(checkpoints_s):
+                time.sleep(max(0.0, started + checkpoint - time.monotonic()))
+                found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
+            process.wait(timeout=60)
+            late = np.asarray(json.loads(report.read_text())["samples_ms"])
+    finally:
+        server.stop()
+    tenth = max(1, len(late) // 10)
+    found["send_lateness_over_run"] = {
+        "notes": len(late),
+        "p99_ms": float(np.percentile(late, 99)),
+        "first_tenth_mean_ms": float(late[:tenth].mean()),
+        "last_tenth_mean_ms": float(late[-tenth:].mean()),
+    }
     return found

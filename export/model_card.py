@@ -56,6 +56,16 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     return rows
 
 
+def _fine_tuning(training: Mapping[str, Any]) -> list[str]:
+    base = training.get("init_from")
+    if not base:
+        return []
+    return [
+        f"- Fine-tuned from the `{base['name']}` run (`{base['run']}`): trained first on another composer's "
+        "corpus, which holds none of this model's pieces, so the test split stays unseen."
+    ]
+
+
 def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str:
     corpus = metadata["corpus"]
     training = metadata["training"]
@@ -72,6 +82,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
         f"validation {pieces['val']} / {events['val']}, test {pieces['test']} / {events['test']}.",
         f"- Training: {training['epochs_run']} epochs (best {training['best_epoch']}), "
         f"{training['train_seconds'] / 60:.1f} min on this 2-core CPU; `{training['command']}`.",
+        *_fine_tuning(training),
         f"- Pitch range seen in training: {metadata['pitch_range'][0]}-{metadata['pitch_range'][1]}; "
         f"Keras-vs-ONNX max |Δlogit| {metadata['parity']['max_abs_logit_difference']:.1e}.",
         "",

@@ -59,10 +59,20 @@ def build_metadata(run: RunFolder, parity: float) -> dict[str, Any]:
         "training": {
             key: info[key]
             for key in ("command", "config", "transpose", "epochs_run", "best_epoch", "train_seconds", "seed")
-        },
+        }
+        | _base_run(info),
         "versions": info["versions"],
         "parity": {"max_abs_logit_difference": parity, "lengths": list(PARITY_LENGTHS)},
     }
+
+
+def _base_run(info: dict[str, Any]) -> dict[str, Any]:
+    """For a fine-tuned run: which run it started from, and that run's composer."""
+    if not info.get("init_from"):
+        return {}
+    base = Path(info["init_from"]) / "run.json"
+    name = json.loads(base.read_text())["name"] if base.is_file() else "unknown"
+    return {"init_from": {"run": info["init_from"], "name": name}}
 
 
 def _parity(keras_model: Any, onnx_model: ContinuoModel, codec_sizes: tuple[int, int], seed: int = 0) -> float:

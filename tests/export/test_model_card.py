@@ -46,3 +46,11 @@ def test_committed_card_matches_the_shipped_models() -> None:
     )
     for name in shipped:
         assert re.search(rf"^## {re.escape(name)}$", CARD.read_text(), re.MULTILINE)
+
+
+def test_a_fine_tuned_model_names_the_run_it_started_from() -> None:
+    metadata = fake_metadata()
+    metadata["training"] = dict(metadata["training"], init_from={"run": "runs/palestrina", "name": "palestrina"})
+    card = render_card({"haydn": (metadata, 3_900_000)})
+    assert "Fine-tuned from the `palestrina` run (`runs/palestrina`)" in card
+    assert "Fine-tuned" not in render_card({"bach": (fake_metadata(), 3_900_000)})
