@@ -25,7 +25,7 @@ from continuo.live.player import Player, PlayOptions
 from continuo.live.recorder import Recorder
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
-from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
+from continuo.live.seeds import choose_seed
 
 CHUNK_BEATS = 16.0
 PROGRESS_FROM_EVENTS = 2000  # a progress bar only for runs long enough to wait for
@@ -92,23 +92,6 @@ class _Counting:
         return event
 
 
-def choose_seed(
-    model: ContinuoModel, seed_file: Path | None, seed_composer: str | None, rng: np.random.Generator
-) -> tuple[str, list[Event]]:
-    info = model.info
-    if seed_file is not None:
-        events = events_from_file(seed_file, info.codec, info.window)
-        if not events:
-            raise ContinuoError(f"seed file {seed_file} has no notes to start from")
-        return str(seed_file), events
-    composer = seed_composer
-    if composer is None:
-        banks = seed_composers()
-        composer = info.name if info.name in banks else min(banks, default=info.name)
-    path, events = seed_from_bank(composer, info.codec, info.window, rng)
-    return f"{path.name} ({composer} seed bank)", events
-
-
 def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     if (request.events is None) == (request.beats is None):
         raise ContinuoError("give the length as --events N or --beats N")
@@ -118,7 +101,7 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
         raise ContinuoError(str(error)) from None
     model = load_model(request.model)
     rng = np.random.default_rng(request.seed)
-    seed_name, seed_events = choose_seed(model, request.seed_file, request.seed_composer, rng)
+    seed_name, seed_events = choose_seed(model.info, request.seed_file, request.seed_composer, rng)
     generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)
     source = _Counting(generator)
     recorder = Recorder()

@@ -44,7 +44,7 @@ from continuo.live.priority import request_realtime
 from continuo.live.recorder import Recorder
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
-from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
+from continuo.live.seeds import choose_seed
 from continuo.live.status import StatusLine, note_name
 from continuo.live.transport import TransportControl
 
@@ -124,18 +124,6 @@ def _check(request: PlayRequest) -> SamplingSettings:
         if not os.access(folder, os.W_OK):
             raise ContinuoError(f"--record: folder {folder} is not writable")
     return settings
-
-
-def _seed(request: PlayRequest, model: ContinuoModel, rng: np.random.Generator) -> tuple[str, list[Any]]:
-    info = model.info
-    if request.seed_file is not None:
-        return str(request.seed_file), events_from_file(request.seed_file, info.codec, info.window)
-    composer = request.seed_composer
-    if composer is None:  # the model's own composer, else the first bank that exists
-        banks = seed_composers()
-        composer = info.name if info.name in banks else min(banks, default=info.name)
-    path, events = seed_from_bank(composer, info.codec, info.window, rng)
-    return f"{path.name} ({composer} seed bank)", events
 
 
 @contextmanager
@@ -389,7 +377,7 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
     settings = _check(request)
     model = load_model(request.model)
     rng = np.random.default_rng(request.seed)
-    seed_name, seed_events = _seed(request, model, rng)
+    seed_name, seed_events = choose_seed(model.info, request.seed_file, request.seed_composer, rng)
     if not seed_events:
         raise ContinuoError(f"seed {seed_name} gives no events")
     generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)

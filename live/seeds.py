@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,3 +46,23 @@ def seed_from_bank(composer: str, codec: Codec, window: int, rng: np.random.Gene
         raise ContinuoError(f"no seed bank for composer {composer!r}: banks exist for {known}")
     path = banks[composer][int(rng.integers(len(banks[composer])))]
     return path, events_from_file(path, codec, window)
+
+
+def choose_seed(
+    info: Any, seed_file: Path | None, seed_composer: str | None, rng: np.random.Generator
+) -> tuple[str, list[Event]]:
+    """The seed phrase for a model (`info`: its ModelInfo): a file's last events, or a bank's phrase.
+
+    Without either, the model's own composer's bank, else the first bank that exists.
+    """
+    if seed_file is not None:
+        events = events_from_file(seed_file, info.codec, info.window)
+        if not events:
+            raise ContinuoError(f"seed file {seed_file} has no notes to start from")
+        return str(seed_file), events
+    composer = seed_composer
+    if composer is None:
+        banks = seed_composers()
+        composer = info.name if info.name in banks else min(banks, default=info.name)
+    path, events = seed_from_bank(composer, info.codec, info.window, rng)
+    return f"{path.name} ({composer} seed bank)", events
