@@ -28,6 +28,7 @@ from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import choose_seed
 
 CHUNK_BEATS = 16.0
+MAX_EVENTS_PER_BEAT = 64
 PROGRESS_FROM_EVENTS = 2000  # a progress bar only for runs long enough to wait for
 
 
@@ -109,7 +110,9 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     scheduler = Scheduler(None, clock, recorder)
     options = PlayOptions(channel=request.channel - 1, velocity=request.velocity)
     player = Player(source, model.info.codec, clock, scheduler, options)
-    player.begin_phrase(0.0, request.beats, request.events)
+    # With --beats, a cap on events too: a model stuck on zero shifts would never reach the last beat.
+    events = request.events if request.beats is None else int(request.beats * MAX_EVENTS_PER_BEAT) + 1
+    player.begin_phrase(0.0, request.beats, events)
     bar = _progress_bar(request, progress)
     horizon = 0.0
     while not player.finished:

@@ -16,6 +16,8 @@ from continuo.live.clock import Clock
 from continuo.live.codec import Codec, Event
 from continuo.live.scheduler import Scheduler
 
+MAX_EVENTS_PER_ROUND = 64
+
 
 class PortFailedError(Exception):
     """The output port stopped taking messages (its MIDI system went away, a device was unplugged)."""
@@ -79,8 +81,16 @@ class Player:
         self.active = False
 
     def schedule_until(self, horizon_beat: float) -> None:
-        """Generate and queue notes until one starts past `horizon_beat` (or past an end)."""
+        """Generate and queue notes until one starts past `horizon_beat` (or past an end).
+
+        At most MAX_EVENTS_PER_ROUND a call, so a model stuck on zero shifts (one endless chord) cannot
+        keep the main loop from its other work (input, the watchdog, Ctrl-C).
+        """
+        placed = 0
         while self.active and (self.next_onset is None or self.next_onset <= horizon_beat):
+            if placed >= MAX_EVENTS_PER_ROUND:
+                return
+            placed += 1
             if self.finished:
                 return
             event = self.source.next_event()

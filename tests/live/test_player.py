@@ -8,7 +8,7 @@ from pathlib import Path
 import mido
 
 from continuo.live.codec import Codec, Event
-from continuo.live.player import Player, PlayOptions
+from continuo.live.player import MAX_EVENTS_PER_ROUND, Player, PlayOptions
 from continuo.live.recorder import Recorder
 from continuo.live.scheduler import Scheduler
 from tests.live.fakes import RecordingPort, fake_clock
@@ -82,3 +82,11 @@ def test_recorder_writes_what_was_sent_in_order_with_the_tempo(tmp_path: Path) -
     assert [(m.type, m.time) for m in messages] == [("note_on", 0), ("note_off", 240), ("control_change", 0)]
     assert [m.tempo for m in midi.tracks[0] if m.type == "set_tempo"] == [mido.bpm2tempo(90)]
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_model_stuck_on_one_endless_chord_cannot_hold_the_main_loop() -> None:
+    player, _, script = player_with([Event(60, QUARTER, CHORD)])
+    player.schedule_until(4.0)  # every event has shift 0: the onset never passes the horizon
+    assert script.asked == MAX_EVENTS_PER_ROUND
+    player.schedule_until(4.0)
+    assert script.asked == 2 * MAX_EVENTS_PER_ROUND
