@@ -32,6 +32,8 @@ FAILURE_MODES = """\
 - Pitch, duration and shift are sampled independently given the context, so a chord's rhythm can come
   apart (a note of a chord lasting much longer than the others).
 - The window is 30 events: form beyond a few bars (returns, cadence plans, key areas) is not modelled.
+  Measured: over stretches as long as a test piece the generated music wanders between keys more than the
+  composer does (lower scale consistency in each model's musical report below its metrics).
 - Small corpora (a handful of pieces) give models that copy long runs from their training pieces; see
   the piece counts before trusting a model's test figures, which rest on very few pieces there.
 - Velocity is not modelled: the engine plays the velocity it is given.
