@@ -70,8 +70,11 @@ def _base_run(info: dict[str, Any]) -> dict[str, Any]:
     """For a fine-tuned run: which run it started from, and that run's composer."""
     if not info.get("init_from"):
         return {}
-    base = Path(info["init_from"]) / "run.json"
-    name = json.loads(base.read_text())["name"] if base.is_file() else "unknown"
+    base = Path(info["init_from"])
+    if (base / "run.json").is_file():
+        name = json.loads((base / "run.json").read_text())["name"]
+    else:  # a base run whose evaluation was not waited for: its manifest names the corpus folder
+        name = Path(json.loads((base / "manifest.json").read_text())["data"]).name
     return {"init_from": {"run": info["init_from"], "name": name}}
 
 
