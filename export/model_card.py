@@ -64,7 +64,8 @@ def _fine_tuning(training: Mapping[str, Any]) -> list[str]:
         return []
     return [
         f"- Fine-tuned from the `{base['name']}` run (`{base['run']}`): trained first on another composer's "
-        "corpus, which holds none of this model's pieces, so the test split stays unseen."
+        "corpus, which holds none of this model's pieces, so the test split stays unseen. The training time "
+        "above is the fine-tuning only; the base run's is its own."
     ]
 
 
@@ -108,7 +109,8 @@ def render_report(report: Mapping[str, Any]) -> str:
     lines = [
         f"Generated music (`continuo report --model {report['model']} --events {report['events']} --temperature "
         f"{report['temperature']:g} --seed 0`, MusPy metrics; generated stream cut into stretches of "
-        f"{report['segment_events']} events, the median test piece, against the {report['test_piece_count']} "
+        f"{report['segment_events']} events (the median test piece's length, at most the whole stream), against the "
+        f"{report['test_piece_count']} "
         "test pieces):",
         "",
         "| statistic | generated | test pieces |",

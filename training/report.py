@@ -101,7 +101,8 @@ class Report:
         rows = [f"{self.model}: {self.events} events at temperature {self.temperature:g}, seed {self.seed}"]
         rows.append(
             f"statistics: mean over {self.events // self.segment_events} generated stretches of "
-            f"{self.segment_events} events (a median test piece) vs the {self.test_piece_count} test pieces"
+            f"{self.segment_events} events (the median test piece's length, at most the whole stream) vs the "
+            f"{self.test_piece_count} test pieces"
         )
         rows.append(f"{'':24}{'generated':>12}{'test pieces':>14}")
         for name in (*MUSIC_METRICS, *TIMING_METRICS):
@@ -144,7 +145,7 @@ def make_report(
     generated = np.array([tuple(e) for e in result.events], dtype=np.int64)
     # Like with like: the generated stream is cut into stretches as long as a typical test piece (a
     # key's statistics over 2000 events of wandering music would not compare with one chorale's).
-    length = max(COPY_RUN, int(np.median([len(p) for p in split.test])))
+    length = max(COPY_RUN, min(len(generated), int(np.median([len(p) for p in split.test]))))
     segments = [generated[i : i + length] for i in range(0, len(generated) - length + 1, length)] or [generated]
     return Report(
         model=model.info.name,

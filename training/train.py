@@ -60,10 +60,14 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
     base = RunFolder(run_path)
     if not base.model_path.is_file():
         raise ContinuoError(f"--init-from {run_path}: no {base.model_path.name} there (not a finished run)")
-    info = base.read_json("run.json")
-    if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
-        raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
-    model.set_weights(keras.models.load_model(base.model_path, compile=False).get_weights())
+    if (base.path / "run.json").is_file():  # absent if the base run's evaluation was not waited for
+        info = base.read_json("run.json")
+        if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
+            raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
+    try:
+        model.set_weights(keras.models.load_model(base.model_path, compile=False).get_weights())
+    except ValueError as error:
+        raise ContinuoError(f"--init-from {run_path}: its layers do not fit this model ({error})") from None
 
 
 def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
