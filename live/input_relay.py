@@ -42,12 +42,16 @@ def relay_main(argv: list[str]) -> int:
     api, virtual_name, existing = argv[0], argv[1], argv[2] or None
     out = sys.stdout.buffer
     lock = threading.Lock()
+    early: list[bytes] | None = []  # what arrives before the handshake line is out (a DAW's running clock)
 
     def forward(event: tuple[list[int], float], _data: object = None) -> None:
-        data = bytes(event[0])[:65535]
+        framed = frame(time.monotonic(), bytes(event[0])[:65535])
         with lock:
+            if early is not None:
+                early.append(framed)
+                return
             try:
-                out.write(frame(time.monotonic(), data))
+                out.write(framed)
                 out.flush()
             except (BrokenPipeError, ValueError):  # the engine is gone: stdin's EOF ends us next
                 pass
@@ -58,8 +62,10 @@ def relay_main(argv: list[str]) -> int:
         out.write(f"error {error}\n".encode())
         out.flush()
         return 2
-    out.write(f"ok {name}\n".encode())
-    out.flush()
+    with lock:  # the handshake line first, then what came early, in order
+        out.write(f"ok {name}\n".encode() + b"".join(early or []))
+        out.flush()
+        early = None
     with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
         os.dup2(null.fileno(), 2)
     sys.stdin.buffer.read()  # blocks until the engine closes the pipe (or dies)

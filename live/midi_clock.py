@@ -51,6 +51,7 @@ class MidiClockFollower:
         self._armed = False  # Start/Continue seen: run from the next tick
         self._transport_seen = False  # ticks before any Start: a DAW already playing, join it
         self.on_transport: Callable[[TransportEvent], None] | None = None
+        self._unsent: TransportEvent | None = None  # the latest, if it came before anyone listened
         self.ticks_received = 0
 
     # -- the clock protocol (live/clock.py) ----------------------------------------------------
@@ -105,8 +106,8 @@ class MidiClockFollower:
                 self.position_ticks = message.pos * (TICKS_PER_BEAT // 4)
                 self._ticks.clear()
                 event = TransportEvent("songpos", self.position_ticks / TICKS_PER_BEAT)
-        if event is not None and self.on_transport is not None:
-            self.on_transport(event)
+        if event is not None:
+            self._emit(event)
 
     def _tick(self, stamp: float) -> None:
         joined: TransportEvent | None = None
@@ -124,8 +125,21 @@ class MidiClockFollower:
             else:
                 return
             self._add(tick, stamp)
-        if joined is not None and self.on_transport is not None:
-            self.on_transport(joined)
+        if joined is not None:
+            self._emit(joined)
+
+    def connect(self, listener: Callable[[TransportEvent], None]) -> None:
+        """Listen to transport changes; the latest one, if it came before (a DAW already playing), at once."""
+        self.on_transport = listener
+        unsent, self._unsent = self._unsent, None
+        if unsent is not None:
+            listener(unsent)
+
+    def _emit(self, event: TransportEvent) -> None:
+        if self.on_transport is None:
+            self._unsent = event
+        else:
+            self.on_transport(event)
 
     def _add(self, tick: int, stamp: float) -> None:
         if len(self._ticks) >= SETTLE_TICKS:

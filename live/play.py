@@ -246,7 +246,7 @@ class _Session:
             self.transport = TransportControl(
                 self.player, self.scheduler, request.mode != "call-response", self.write_log
             )
-            setup.follower.on_transport = self.transport
+            setup.follower.connect(self.transport)
         self.next_watch = 0.0
         self.stop = threading.Event()
 

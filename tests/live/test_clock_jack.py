@@ -161,3 +161,26 @@ def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server:
     assert end["input_messages"] >= 1200
     assert lateness["notes"] > 50 and lateness["p99"] <= 5.0
     assert note_balance([m for _, m in received]) == set()
+
+
+def test_joins_a_clock_already_running_on_an_existing_port(jack_server: JackServer, tmp_path: Path) -> None:
+    """No Start ever seen: ticks flowing from the DAW's port before and while the engine opens it."""
+    import threading
+
+    period = 60.0 / 120 / TICKS_PER_BEAT
+    daw = Performer(jack_server, tmp_path, [(i * period, mido.Message("clock")) for i in range(6 * 48)])
+    playing = threading.Thread(target=daw.perform)
+    playing.start()
+    time.sleep(0.5)  # the clock is running before the engine exists
+    witness = MonotonicReader(jack_server, tmp_path)
+    command = continuo(
+        "play", "--clock", "performer:out", "--output-port", witness.port, "--seed", "1", "--quiet",
+        "--duration", "3.5", "--log", str(tmp_path / "log.jsonl"),
+    )  # fmt: skip
+    subprocess.run(command, env=jack_server.env, check=True, timeout=60)
+    playing.join()
+    received = witness.stop()
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [e["transport"] for e in log if e["what"] == "transport"][:1] == ["continue"]
+    assert sum(m.type == "note_on" and m.velocity > 0 for _, m in received) > 3
+    assert note_balance([m for _, m in received]) == set()

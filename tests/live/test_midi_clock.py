@@ -67,11 +67,11 @@ def test_stop_pauses_continue_resumes_from_the_position_and_spp_jumps_it() -> No
     assert follower.beat_at(20.5) == pytest.approx(5.0)
 
 
-def test_a_clock_already_running_with_no_start_is_joined() -> None:
+def test_a_clock_already_running_with_no_start_is_joined_even_before_anyone_listens() -> None:
     follower = MidiClockFollower(120)
+    ticks(follower, 5.0, 100, 30)  # the engine is still setting up: nobody listens yet
     seen: list[TransportEvent] = []
-    follower.on_transport = seen.append
-    ticks(follower, 5.0, 100, 30)
+    follower.connect(seen.append)
     assert [e.kind for e in seen] == ["continue"] and follower.running
     assert follower.bpm == pytest.approx(100)
 
