@@ -16,19 +16,19 @@ from benchmarks.common import summary_ms, time_calls
 WINDOW = 30
 
 
-def seed_model() -> Any:
+def seed_model(many_to_many: bool = False, softmax: bool = True) -> Any:
+    """The seed's architecture; `many_to_many` gives a prediction at every step instead of the last only."""
     import keras
 
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=(WINDOW,), dtype="int64"),
             keras.layers.Embedding(128, 100),
             keras.layers.LSTM(256, return_sequences=True),
-            keras.layers.LSTM(256),
-            keras.layers.Dense(128, activation="softmax"),
+            keras.layers.LSTM(256, return_sequences=many_to_many),
+            keras.layers.Dense(128, activation="softmax" if softmax else None),
         ]
     )
-    return model
 
 
 def run(repeats: int) -> dict[str, Any]:

@@ -8,21 +8,15 @@ from typing import Any
 
 import numpy as np
 
-WINDOW, BATCH = 30, 32
+from benchmarks.inference import WINDOW, seed_model
+
+BATCH = 32
 
 
 def _model(many_to_many: bool) -> Any:
     import keras
 
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(WINDOW,), dtype="int64"),
-            keras.layers.Embedding(128, 100),
-            keras.layers.LSTM(256, return_sequences=True),
-            keras.layers.LSTM(256, return_sequences=many_to_many),
-            keras.layers.Dense(128),
-        ]
-    )
+    model = seed_model(many_to_many, softmax=False)
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from continuo.training.report import MUSIC_METRICS, TIMING_METRICS
+
 FIELDS = ("pitch", "duration", "shift")
-MUSIC_STATISTICS = (
-    "pitch_class_entropy", "scale_consistency", "pitch_range", "polyphony", "mean_shift_beats", "mean_duration_beats",
-)  # fmt: skip
 
 LICENCE = """\
 ## Licence of the training data
@@ -101,7 +100,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
 
 def render_report(report: Mapping[str, Any]) -> str:
     """`continuo report --json` for this model, as a table (models/reports/NAME.json)."""
-    names = [*MUSIC_STATISTICS]
+    names = [*MUSIC_METRICS, *TIMING_METRICS]
     checks = report["checks"]
     verdict = ", ".join(
         f"{name.replace('_', ' ')} {'within bound' if ok else 'OUT of bound'}" for name, ok in checks.items()

@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.clock import TempoClock
+from continuo.live.clock import check_bpm
 from continuo.live.codec import Event
 from continuo.live.errors import ContinuoError
 from continuo.live.generator import Generator
 from continuo.live.model_file import ContinuoModel, load_model
+from continuo.live.paths import check_writable
 from continuo.live.player import Player, PlayOptions
 from continuo.live.recorder import Recorder
 from continuo.live.sampler import SamplingSettings
@@ -98,6 +99,7 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
         raise ContinuoError("give the length as --events N or --beats N")
     try:
         settings = SamplingSettings(request.temperature, request.top_p)
+        check_bpm(request.tempo)  # the take's tempo map
     except ValueError as error:
         raise ContinuoError(str(error)) from None
     model = load_model(request.model)
@@ -136,25 +138,6 @@ def _progress_bar(request: GenerateRequest, wanted: bool) -> Any:
     return tqdm(total=request.events, unit="event", desc="generating", leave=False)
 
 
-def check_writable(path: Path, flag: str) -> None:
-    """Fail before any work if `path` cannot be written (no folder, no permission, a folder there)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ContinuoError(f"{flag} {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ContinuoError(f"{flag} {path}: folder {folder} is not writable")
-    if path.is_dir():
-        raise ContinuoError(f"{flag} {path} is a folder, not a file")
-
-
-def clock_for_tempo(bpm: float) -> TempoClock:
-    """Checks the tempo the way `play` does (the take's tempo map)."""
-    try:
-        return TempoClock(bpm)
-    except ValueError as error:
-        raise ContinuoError(str(error)) from None
-
-
 @dataclass(frozen=True)
 class Outputs:
     midi: Path
@@ -170,7 +153,6 @@ def generate_files(request: GenerateRequest, outputs: Outputs, progress: bool = 
     """
     from continuo.live import render
 
-    clock_for_tempo(request.tempo)
     for path, flag in ((outputs.midi, "-o"), (outputs.wav, "--wav"), (outputs.png, "--png")):
         if path is not None:
             check_writable(path, flag)

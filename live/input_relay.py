@@ -26,11 +26,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
 
 import mido
 
-from continuo.live.ports import PortError, open_raw_input
+from continuo.live.ports import DEFAULT_PORT_NAME, PortError, open_raw_input
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0
@@ -56,8 +56,8 @@ def relay_main(argv: list[str]) -> int:
             except (BrokenPipeError, ValueError):  # the engine is gone: stdin's EOF ends us next
                 pass
 
-    try:
-        name = open_raw_input(api, virtual_name, existing, forward)
+    try:  # _client stays referenced in this frame until os._exit: never closed, never collected
+        _client, name = open_raw_input(api, virtual_name, existing, forward)
     except PortError as error:
         out.write(f"error {error}\n".encode())
         out.flush()
@@ -104,8 +104,6 @@ class RelayedInput:
 
     def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Stamped) -> None:
         self.deliver = deliver
-        self.unparsed = 0
-        self.received = 0
         command = [sys.executable, "-m", "continuo.live.input_relay", api, virtual_name, existing or ""]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.process.stdout is not None
@@ -130,7 +128,7 @@ class RelayedInput:
         raise PortError(f"the input port's relay process did not start: {last}")
 
     def _read(self) -> None:
-        self.received, self.unparsed = read_frames(self._stdout, self.deliver)
+        read_frames(self._stdout, self.deliver)
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -143,9 +141,7 @@ class RelayedInput:
                 self.process.wait()
 
 
-def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Stamped) -> Any:
-    from continuo.live.ports import DEFAULT_PORT_NAME
-
+def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Stamped) -> RelayedInput:
     return RelayedInput(api, virtual_name or f"{DEFAULT_PORT_NAME} In", existing, deliver)
 
 

@@ -41,10 +41,9 @@ class MidiClockFollower:
     def __init__(self, initial_bpm: float = 120.0, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._lock = threading.Lock()
-        self._fallback_period = 60.0 / (check_bpm(initial_bpm) * TICKS_PER_BEAT)
         self._ticks: deque[tuple[int, float]] = deque(maxlen=FIT_TICKS)  # (tick number, arrival seconds)
         self._misfits = 0
-        self._slope = self._fallback_period
+        self._slope = 60.0 / (check_bpm(initial_bpm) * TICKS_PER_BEAT)  # seconds per tick, until ticks come
         self._intercept = 0.0
         self.position_ticks = 0  # ticks counted since Start (or set by SPP)
         self.running = False
@@ -52,7 +51,6 @@ class MidiClockFollower:
         self._transport_seen = False  # ticks before any Start: a DAW already playing, join it
         self.on_transport: Callable[[TransportEvent], None] | None = None
         self._unsent: TransportEvent | None = None  # the latest, if it came before anyone listened
-        self.ticks_received = 0
 
     # -- the clock protocol (live/clock.py) ----------------------------------------------------
     @property
@@ -112,7 +110,6 @@ class MidiClockFollower:
     def _tick(self, stamp: float) -> None:
         joined: TransportEvent | None = None
         with self._lock:
-            self.ticks_received += 1
             if not self._transport_seen:  # clock with no Start ever seen: the DAW was already playing
                 self._transport_seen, self._armed = True, True
                 joined = TransportEvent("continue", self.position_ticks / TICKS_PER_BEAT)

@@ -32,6 +32,7 @@ from continuo.live.input_relay import open_relayed_input
 from continuo.live.listener import Listener
 from continuo.live.midi_clock import MidiClockFollower
 from continuo.live.model_file import ContinuoModel, load_model, resolve_model
+from continuo.live.paths import check_writable
 from continuo.live.player import Player, PlayOptions, PortFailedError
 from continuo.live.ports import (
     NoMidiSystemError,
@@ -118,11 +119,7 @@ def _check(request: PlayRequest) -> SamplingSettings:
     if request.output == "none" and request.record is None:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
     if request.record is not None:
-        folder = request.record.parent
-        if not folder.is_dir():
-            raise ContinuoError(f"--record: folder {folder} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise ContinuoError(f"--record: folder {folder} is not writable")
+        check_writable(request.record, "--record")
     return settings
 
 

@@ -221,11 +221,12 @@ def open_output(api: str, virtual_name: str | None = None, existing: str | None 
 
 def open_raw_input(
     api: str, virtual_name: str, existing: str | None, callback: Callable[[tuple[list[int], float], object], None]
-) -> str:
+) -> tuple[Any, str]:
     """Open an input port (virtual, or connected to `existing`) calling `callback` with raw events.
 
-    The callback is in place before the port opens, so nothing that arrives early is lost. The
-    client stays open for the life of the process (the input relay, live/input_relay.py).
+    The callback is in place before the port opens, so nothing that arrives early is lost. Returns
+    the rtmidi client and the port's name; keep the client referenced while the port is wanted
+    (the input relay, live/input_relay.py, keeps it for the life of its process).
     """
 
     def listen(client: Any) -> None:
@@ -233,12 +234,7 @@ def open_raw_input(
         client.set_callback(callback)
 
     client_name = virtual_name if existing is None else f"{DEFAULT_PORT_NAME} In"
-    client, name = _open_client(api, "input", virtual_name, existing, client_name, listen)
-    _OPEN_INPUTS.append(client)
-    return name
-
-
-_OPEN_INPUTS: list[Any] = []  # never collected: deleting a JACK client whose server died crashes
+    return _open_client(api, "input", virtual_name, existing, client_name, listen)
 
 
 class ServerWatch:

@@ -21,6 +21,7 @@ from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import seed_from_bank
 from tests.live.fakes import RecordingPort, fake_clock
+from tests.live.jack import note_balance
 
 data_byte = st.integers(0, 127)
 status_byte = st.integers(0x80, 0xFF)
@@ -66,10 +67,4 @@ def test_any_byte_stream_is_parsed_or_counted_and_never_breaks_the_engine(chunks
     listener.wait_and_handle(0)
     listener.player.schedule_until(listener.clock.beat_at(listener.clock.now()) + 4)
     listener.scheduler.panic()
-    sounding: set[tuple[int, int]] = set()
-    for message in port.sent:
-        if message.type == "note_on" and message.velocity > 0:
-            sounding.add((message.channel, message.note))
-        elif message.type in ("note_on", "note_off"):
-            sounding.discard((message.channel, message.note))
-    assert not sounding
+    assert note_balance(port.sent) == set()
