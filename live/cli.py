@@ -92,7 +92,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _needs_training_extras("tensorflow")
     from continuo.training.evaluate import summary_lines
     from continuo.training.model import ModelConfig
-    from continuo.training.train import TrainOptions, train
+    from continuo.training.train import TrainOptions, finish_fit, train
 
     options = TrainOptions(
         data=Path(args.data),
@@ -103,6 +103,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         patience=args.patience,
         leak_check=not args.no_leak_check,
+        leak_check_epochs=args.leak_check_epochs,
         transpose=args.transpose,
         init_from=Path(args.init_from) if args.init_from else None,
         config=ModelConfig(
@@ -110,7 +111,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         ),
     )
     command = "continuo " + shlex.join(sys.argv[1:])
-    run = train(options, command)
+    run = (finish_fit if args.finish else train)(options, command)
     print("\n".join(summary_lines(run.read_json("metrics.json"))))
     print(f"saved run to {run.path}")
     return EXIT_OK
@@ -274,7 +275,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from continuo.training.report import make_report
 
     data = Path(args.data) if args.data else Path("data") / load_model(args.model).info.name
-    report = make_report(args.model, data, args.events, args.seed_composer, args.temperature, args.seed)
+    report = make_report(args.model, data, args.events, args.seed_composer, args.temperature, args.seed, args.top_p)
     print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
     return EXIT_OK
 
@@ -396,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--seed-composer", help="start from this composer's seed bank (default: the model's)")
     report.add_argument("--events", type=positive_int, default=2000, help="events to generate (default 2000)")
     report.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    report.add_argument("--top-p", type=float, help="nucleus sampling, as in generate (default: none)")
     report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     report.add_argument(
         "--data", help="the model's corpus folder, for its test and training pieces (default data/NAME)"
@@ -432,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--patience", type=positive_int, default=8, help="epochs without val-loss gain before stopping")
     train.add_argument(
         "--no-leak-check", action="store_true", help="skip training the random-window-split model used as leak check"
+    )
+    train.add_argument(
+        "--leak-check-epochs", type=positive_int, help="train the leak check this long (default: as long as the fit)"
+    )
+    train.add_argument(
+        "--finish",
+        action="store_true",
+        help="the fit in --out ended but its process stopped before evaluation: evaluate it now, no retraining",
     )
 
     evaluate = add("evaluate", cmd_evaluate, "score a run's model on its test split beside the baselines")

@@ -73,6 +73,7 @@ class Report:
     model: str
     seed: str
     temperature: float
+    top_p: float | None
     events: int
     segment_events: int
     generated: dict[str, float]
@@ -91,14 +92,16 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model, "seed": self.seed, "temperature": self.temperature, "events": self.events,
+            "model": self.model, "seed": self.seed, "temperature": self.temperature, "top_p": self.top_p,
+            "events": self.events,
             "segment_events": self.segment_events, "generated": self.generated, "test_pieces": self.test_pieces,
             "test_piece_count": self.test_piece_count, "copy_rate": self.copy_rate, "copy_run": COPY_RUN,
             "checks": self.checks(),
         }  # fmt: skip
 
     def lines(self) -> list[str]:
-        rows = [f"{self.model}: {self.events} events at temperature {self.temperature:g}, seed {self.seed}"]
+        nucleus = "" if self.top_p is None else f", top-p {self.top_p:g}"
+        rows = [f"{self.model}: {self.events} events at temperature {self.temperature:g}{nucleus}, seed {self.seed}"]
         rows.append(
             f"statistics: mean over {self.events // self.segment_events} generated stretches of "
             f"{self.segment_events} events (the median test piece's length, at most the whole stream) vs the "
@@ -127,6 +130,7 @@ def make_report(
     seed_composer: str | None,
     temperature: float,
     seed: int | None,
+    top_p: float | None = None,
 ) -> Report:
     from continuo.live.generate import GenerateRequest, generate
     from continuo.live.model_file import load_model
@@ -138,7 +142,12 @@ def make_report(
         raise ContinuoError(f"model {model.info.name} has no test pieces to compare with")
     result = generate(
         GenerateRequest(
-            model=model_name, seed_composer=seed_composer, events=events, temperature=temperature, seed=seed
+            model=model_name,
+            seed_composer=seed_composer,
+            events=events,
+            temperature=temperature,
+            seed=seed,
+            top_p=top_p,
         )
     )
     codec = model.info.codec
@@ -151,6 +160,7 @@ def make_report(
         model=model.info.name,
         seed=result.seed_name,
         temperature=temperature,
+        top_p=top_p,
         events=len(generated),
         segment_events=length,
         generated=mean_statistics([Piece("generated", s, "") for s in segments], codec),

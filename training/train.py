@@ -6,6 +6,7 @@ manifest.json (split by piece), pieces.npz (encoded pieces), model.keras, run.js
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from continuo.training.loader import Piece, load_folder
 from continuo.training.model import ModelConfig, build_model, keras_logits
 from continuo.training.runfolder import RunFolder
 from continuo.training.scoring import FIELDS, score_positions
-from continuo.training.split import split_by_piece
+from continuo.training.split import Split, split_by_piece
 from continuo.training.windows import (
     all_windows,
     as_inputs_targets,
@@ -46,6 +47,7 @@ class TrainOptions:
     patience: int = 8
     transpose: int = 6
     leak_check: bool = True
+    leak_check_epochs: int | None = None  # None: as many as the real model's best epoch
     init_from: Path | None = None  # fine-tune: start from this run's weights (another corpus)
     config: ModelConfig = field(default_factory=ModelConfig)
 
@@ -243,13 +245,60 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
         run.path / "history.csv",
     )
     seconds = time.perf_counter() - started
-    losses = history.history.get("val_loss") or history.history["loss"]
-    best_epoch = int(np.argmin(losses)) + 1
     model.save(run.model_path)
+    _conclude(run, model, split, pieces, options, history.history, round(seconds, 1), command)
+    return run
 
+
+def finish_fit(options: TrainOptions, command: str = "") -> RunFolder:
+    """Evaluate a run whose fit ended (model.keras, history.csv saved) but whose process stopped before
+    evaluation, so hours of training are not thrown away. The fit's time comes from the files' times."""
+    import csv
+
+    run = RunFolder(options.out)
+    history_path = run.path / "history.csv"
+    for needed in (run.model_path, history_path, run.path / "manifest.json"):
+        if not needed.is_file():
+            raise ContinuoError(f"--finish: {run.path} has no {needed.name}, so its fit did not end; train it again")
+    manifest = run.read_json("manifest.json")
+    if manifest["seed"] != options.seed or Path(manifest["data"]) != options.data:
+        raise ContinuoError(
+            f"--finish: {run.path} was split from {manifest['data']} with seed {manifest['seed']}, "
+            f"not {options.data} with seed {options.seed}; give the original command's options"
+        )
+    with history_path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    history = {key: [float(row[key]) for row in rows] for key in rows[0] if key != "epoch"}
+    split = run.read_split()
+    model = run.load_model()
+    fit_seconds = run.model_path.stat().st_mtime - (run.path / "manifest.json").stat().st_mtime
+    note = {"finished_by": command, "train_seconds_from": "manifest.json to model.keras file times"}
+    original_command = shlex.join(word for word in shlex.split(command) if word != "--finish")
+    everything = [*split.train, *split.val, *split.test]
+    _conclude(run, model, split, everything, options, history, round(fit_seconds, 1), original_command, note)
+    return run
+
+
+def _conclude(
+    run: RunFolder,
+    model: Any,
+    split: Split,
+    pieces: Sequence[Piece],
+    options: TrainOptions,
+    history: dict[str, list[float]],
+    seconds: float,
+    command: str,
+    note: dict[str, str] | None = None,
+) -> None:
+    """Score the fitted model on the test split, run the leak check, and write run.json and metrics.json."""
+    codec, config = Codec(), options.config
+    losses = history.get("val_loss") or history["loss"]
+    best_epoch = int(np.argmin(losses)) + 1
     metrics = evaluate_split(keras_logits(model), split, codec, config.window)
     if options.leak_check:
-        metrics["leak_check"] = leak_check(pieces, codec, options, best_epoch, steps_per_epoch)
+        steps_per_epoch = _steps_per_epoch(usable(split.train, config.window), config)
+        epochs = options.leak_check_epochs or best_epoch
+        metrics["leak_check"] = leak_check(pieces, codec, options, epochs, steps_per_epoch)
     run.write_json(
         "run.json",
         {
@@ -262,13 +311,13 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
             "transpose": options.transpose,
             "init_from": None if options.init_from is None else str(options.init_from),
             "epochs_requested": options.epochs,
-            "epochs_run": len(history.history["loss"]),
+            "epochs_run": len(history["loss"]),
             "best_epoch": best_epoch,
-            "train_seconds": round(seconds, 1),
-            "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+            "train_seconds": seconds,
+            "history": {k: [float(v) for v in vs] for k, vs in history.items()},
             "command": command,
             "versions": _versions(),
+            **(note or {}),
         },
     )
     run.write_json("metrics.json", metrics)
-    return run

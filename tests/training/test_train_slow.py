@@ -132,3 +132,35 @@ def test_a_leak_check_can_be_added_to_a_run_trained_without_one(
     assert result["leak_check"]["epochs"] == json.loads((copy / "run.json").read_text())["best_epoch"]
     assert result["leak_check"]["model"]["pitch"]["targets"] > 0
     assert "leak_check" in json.loads((copy / "metrics.json").read_text())
+
+
+def test_a_fit_whose_evaluation_was_interrupted_is_finished_without_retraining(
+    tiny_run: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    folder, run, _ = tiny_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    original = json.loads((copy / "run.json").read_text())
+    model_bytes = (copy / "model.keras").read_bytes()
+    for written_after_the_fit in ("run.json", "metrics.json"):
+        (copy / written_after_the_fit).unlink()
+    command = ("train", "--data", str(folder), "--name", "tiny", "--out", str(copy), "--epochs", "6",
+               "--batch-size", "16", "--units", "64", "--patience", "10", "--leak-check-epochs", "2")  # fmt: skip
+    finished = continuo(*command, "--finish")
+    assert "leak check: training the same model on a random-window split for 2 epochs" in finished.stdout
+    assert (copy / "model.keras").read_bytes() == model_bytes  # scored as it was, not trained again
+    info = json.loads((copy / "run.json").read_text())
+    assert info["history"]["loss"] == pytest.approx(original["history"]["loss"])
+    assert info["best_epoch"] == original["best_epoch"]
+    assert "--finish" not in info["command"] and "--finish" in info["finished_by"]
+    metrics = json.loads((copy / "metrics.json").read_text())
+    scored_before = json.loads((run / "metrics.json").read_text())["model"]
+    for head, score in metrics["model"].items():
+        assert score == pytest.approx(scored_before[head], abs=1e-6)
+    assert metrics["leak_check"]["epochs"] == 2
+
+    wrong_seed = subprocess.run(
+        [sys.executable, "-m", "continuo.live", *command, "--seed", "3", "--finish"], capture_output=True, text=True
+    )
+    assert wrong_seed.returncode == 2
+    assert wrong_seed.stderr.strip().count("\n") == 0 and "seed 0" in wrong_seed.stderr
