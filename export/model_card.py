@@ -124,8 +124,51 @@ def render_report(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The issue's quality bar for Bach, on the mean of three training seeds: (field, measure, bound, at least?)
+QUALITY_BAR = (
+    ("pitch", "top1", 0.60, True),
+    ("pitch", "bits", 1.9, False),
+    ("pitch", "top5", 0.92, True),
+    ("duration", "top1", 0.75, True),
+    ("shift", "top1", 0.94, True),
+)
+
+
+def _measure(value: float, measure: str) -> str:
+    return f"{value:.2f}" if measure == "bits" else _percent(value)
+
+
+def render_seed_spread(spread: Mapping[str, Any]) -> str:
+    """`continuo evaluate --run A --run B --run C --json` (models/reports/NAME.seeds.json) and the quality bar."""
+    columns = [(field, measure) for field, measure, _, _ in QUALITY_BAR]
+    rows = [(f"seed {run['seed']}", run["model"]) for run in spread["runs"]] + [("**mean**", spread["mean"])]
+    verdicts = []
+    for field, measure, bound, at_least in QUALITY_BAR:
+        value = spread["mean"][field][measure]
+        met = value >= bound if at_least else value <= bound
+        sign = "≥" if at_least else "≤"
+        verdict = "met" if met else "MISSED"
+        verdicts.append(f"{field} {measure} {_measure(value, measure)} ({sign} {_measure(bound, measure)}: {verdict})")
+    commands = sorted({run["command"] for run in spread["runs"]})
+    lines = [
+        f"Spread across {len(spread['runs'])} training seeds (each seed also draws its own split by piece, so each "
+        f"row is a different test split; the shipped file is seed {spread['runs'][0]['seed']}): "
+        + "; ".join(f"`{c}`" for c in commands),
+        "",
+        "| run | " + " | ".join(f"{field} {measure.replace('top', 'top-')}" for field, measure in columns) + " |",
+        "|---|" + "---|" * len(columns),
+        *(f"| {label} | " + " | ".join(_measure(heads[f][m], m) for f, m in columns) + " |" for label, heads in rows),
+        "",
+        "Quality bar on the mean: " + "; ".join(verdicts) + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def render_card(
-    models: Mapping[str, tuple[Mapping[str, Any], int]], reports: Mapping[str, Mapping[str, Any]] | None = None
+    models: Mapping[str, tuple[Mapping[str, Any], int]],
+    reports: Mapping[str, Mapping[str, Any]] | None = None,
+    spreads: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The whole card: one section per model (metadata, file size, music report), then licence and failure modes."""
     parts = [
@@ -140,14 +183,17 @@ def render_card(
     for name in sorted(models):
         metadata, size = models[name]
         parts.append(render_model(name, metadata, size))
+        if spreads and name in spreads:
+            parts.append(render_seed_spread(spreads[name]))
         if reports and name in reports:
             parts.append(render_report(reports[name]))
     parts += [LICENCE, FAILURE_MODES]
     return "\n".join(parts)
 
 
-def shipped_reports() -> dict[str, dict[str, Any]]:
-    """models/reports/NAME.json, written by `continuo report --json` (training/recipes/ship_models.sh)."""
+def shipped_reports(suffix: str = ".json") -> dict[str, dict[str, Any]]:
+    """models/reports/NAME.json, written by `continuo report --json`, or with suffix ".seeds.json" the seed
+    spreads written by `continuo evaluate --run ... --json` (training/recipes/ship_models.sh)."""
     import json
     from importlib import resources
 
@@ -155,7 +201,7 @@ def shipped_reports() -> dict[str, dict[str, Any]]:
     if not folder.is_dir():
         return {}
     return {
-        entry.name.removesuffix(".json"): json.loads(entry.read_text())
+        entry.name.removesuffix(suffix): json.loads(entry.read_text())
         for entry in folder.iterdir()
-        if entry.name.endswith(".json")
+        if entry.name.endswith(suffix) and "." not in entry.name.removesuffix(suffix)
     }

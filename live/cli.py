@@ -119,23 +119,28 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     _needs_training_extras("tensorflow")
-    from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report
+    from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report, seed_spread, spread_lines
 
-    if args.leak_check and not args.run:
-        raise ContinuoError("--leak-check needs --run RUN_FOLDER")
-    if args.run and not args.model:
+    runs = [_existing_run(run) for run in args.run or []]
+    if args.leak_check and len(runs) != 1:
+        raise ContinuoError("--leak-check needs exactly one --run RUN_FOLDER")
+    if len(runs) > 1 and not args.model:
+        spread = seed_spread([evaluate_run(run) for run in runs])
+        print(json.dumps(spread) if args.json else "\n".join(spread_lines(spread)))
+        return EXIT_OK
+    if runs and not args.model:
         if args.leak_check:
             from contextlib import redirect_stdout
 
             from continuo.training.train import add_leak_check
 
             with redirect_stdout(sys.stderr if args.json else sys.stdout):  # --json: stdout is the JSON alone
-                add_leak_check(_existing_run(args.run))
-        metrics = evaluate_run(_existing_run(args.run))
-    elif args.model and args.data and not args.run:
+                add_leak_check(runs[0])
+        metrics = evaluate_run(runs[0])
+    elif args.model and args.data and not runs:
         metrics = evaluate_model_file(args.model, Path(args.data))
     else:
-        raise ContinuoError("give either --run RUN_FOLDER, or --model MODEL --data DATA_FOLDER")
+        raise ContinuoError("give either --run RUN_FOLDER (one or more), or --model MODEL --data DATA_FOLDER")
     print_report(metrics, args.json)
     return EXIT_OK
 
@@ -167,7 +172,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.card:
         from continuo.export.model_card import render_card, shipped_reports
 
-        print(render_card(shipped, shipped_reports()), end="")
+        print(render_card(shipped, shipped_reports(), shipped_reports(".seeds.json")), end="")
         return EXIT_OK
     rows = []
     for name, (metadata, size) in sorted(shipped.items()):
@@ -445,7 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     evaluate = add("evaluate", cmd_evaluate, "score a run's model on its test split beside the baselines")
-    evaluate.add_argument("--run", help="run folder written by `continuo train`")
+    evaluate.add_argument(
+        "--run", action="append", help="run folder written by `continuo train`; several: the spread across seeds"
+    )
     evaluate.add_argument("--model", help="or: an exported model (name or .onnx path) ...")
     evaluate.add_argument("--data", help="... with the data folder it was trained on (test split from its metadata)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")

@@ -48,7 +48,40 @@ def evaluate_run(path: Path) -> dict[str, Any]:
     if "leak_check" in stored:
         metrics["leak_check"] = stored["leak_check"]
     metrics["name"] = info["name"]
+    metrics["seed"] = info["seed"]
+    metrics["command"] = info["command"]
     return metrics
+
+
+def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same recipe trained with several seeds (each its own split): every run's test scores and the mean,
+    because one seed's figures can be a lucky draw."""
+    names = {run["name"] for run in runs}
+    if len(names) != 1:
+        raise ContinuoError(f"a seed spread compares runs of one model, got {', '.join(sorted(names))}")
+    mean = {
+        field: {
+            measure: sum(run["model"][field][measure] for run in runs) / len(runs)
+            for measure in ("top1", "top5", "bits")
+        }
+        for field in FIELDS
+    }
+    keep = ("seed", "command", "pieces", "events", "model", "5gram")
+    return {"name": names.pop(), "runs": [{key: run[key] for key in keep} for run in runs], "mean": mean}
+
+
+def spread_lines(spread: dict[str, Any]) -> list[str]:
+    lines = [f"{spread['name']}: {len(spread['runs'])} training seeds, each scored on its own test split"]
+    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    rows = [(f"seed {run['seed']}", run["model"]) for run in spread["runs"]] + [("mean", spread["mean"])]
+    return [*lines, header, *(_row(label, heads) for label, heads in rows)]
+
+
+def _row(label: str, heads: dict[str, Any]) -> str:
+    cells = "".join(
+        f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
+    )
+    return f"{label:<24}{cells}"
 
 
 def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
@@ -92,12 +125,7 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
     if "leak_check" in metrics:
         rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
-    for name, heads in rows:
-        cells = "".join(
-            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
-        )
-        lines.append(f"{name:<24}{cells}")
-    return lines
+    return [*lines, *(_row(name, heads) for name, heads in rows)]
 
 
 def print_report(metrics: dict[str, Any], as_json: bool) -> None:

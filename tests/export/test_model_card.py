@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from continuo.export.model_card import render_card, shipped_reports
+import pytest
+
+from continuo.export.model_card import render_card, render_seed_spread, shipped_reports
 from continuo.live.model_file import ContinuoModel, shipped_models
 
 CARD = Path(__file__).resolve().parents[2] / "models" / "MODEL_CARD.md"
@@ -41,7 +43,7 @@ def test_committed_card_matches_the_shipped_models() -> None:
     shipped = {
         name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
     }
-    assert CARD.read_text() == render_card(shipped, shipped_reports()), (
+    assert CARD.read_text() == render_card(shipped, shipped_reports(), shipped_reports(".seeds.json")), (
         "regenerate: continuo models --card > models/MODEL_CARD.md"
     )
     for name in shipped:
@@ -54,3 +56,30 @@ def test_a_fine_tuned_model_names_the_run_it_started_from() -> None:
     card = render_card({"haydn": (metadata, 3_900_000)})
     assert "Fine-tuned from the `palestrina` run (`runs/palestrina`)" in card
     assert "Fine-tuned" not in render_card({"bach": (fake_metadata(), 3_900_000)})
+
+
+def test_the_seed_spread_checks_the_quality_bar_on_the_mean() -> None:
+    one = {"pitch": head(0.62, 0.93, 1.80), "duration": head(0.76, 0.99, 0.9), "shift": head(0.95, 1.0, 0.2)}
+    two = {"pitch": head(0.60, 0.90, 2.00), "duration": head(0.74, 0.99, 0.9), "shift": head(0.95, 1.0, 0.2)}
+    spread = {
+        "name": "bach",
+        "runs": [{"seed": 0, "command": "continuo train --seed 0", "model": one},
+                 {"seed": 1, "command": "continuo train --seed 1", "model": two}],
+        "mean": {f: {m: (one[f][m] + two[f][m]) / 2 for m in ("top1", "top5", "bits")} for f in one},
+    }  # fmt: skip
+    text = render_seed_spread(spread)
+    assert "| seed 1 | 60.0% | 2.00 | 90.0% | 74.0% | 95.0% |" in text
+    assert "| **mean** | 61.0% | 1.90 | 91.5% | 75.0% | 95.0% |" in text
+    assert "pitch top1 61.0% (≥ 60.0%: met)" in text and "pitch top5 91.5% (≥ 92.0%: MISSED)" in text
+    assert "pitch bits 1.90 (≤ 1.90: met)" in text and "duration top1 75.0% (≥ 75.0%: met)" in text
+
+
+def test_every_shipped_seed_spread_holds_the_shipped_model_as_one_of_its_runs() -> None:
+    shipped = {name: ContinuoModel(path).info.metadata for name, path in shipped_models().items()}
+    for name, spread in shipped_reports(".seeds.json").items():
+        assert name in shipped, f"models/reports/{name}.seeds.json has no shipped model"
+        first = spread["runs"][0]
+        assert first["seed"] == shipped[name]["split_seed"]
+        for field, score in shipped[name]["metrics"]["model"].items():
+            assert first["model"][field]["top1"] == pytest.approx(score["top1"], abs=1e-6)
+            assert first["model"][field]["bits"] == pytest.approx(score["bits"], abs=1e-6)
