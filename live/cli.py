@@ -280,7 +280,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from continuo.training.report import make_report
 
     data = Path(args.data) if args.data else Path("data") / load_model(args.model).info.name
-    report = make_report(args.model, data, args.events, args.seed_composer, args.temperature, args.seed, args.top_p)
+    report = make_report(
+        args.model, data, args.events, args.seed_composer, args.temperature, args.seed, args.top_p, args.streams
+    )
     print(json.dumps(report.as_dict()) if args.json else "\n".join(report.lines()))
     return EXIT_OK
 
@@ -403,7 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--events", type=positive_int, default=2000, help="events to generate (default 2000)")
     report.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
     report.add_argument("--top-p", type=float, help="nucleus sampling, as in generate (default: none)")
-    report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    report.add_argument("--seed", type=int, default=0, help="random seed of the first stream (default 0)")
+    report.add_argument(
+        "--streams",
+        type=positive_int,
+        default=1,
+        help="generate this many streams, seeds SEED, SEED+1, ... (default 1)",
+    )
     report.add_argument(
         "--data", help="the model's corpus folder, for its test and training pieces (default data/NAME)"
     )

@@ -73,13 +73,14 @@ class Report:
     model: str
     seed: str
     temperature: float
-    top_p: float | None
     events: int
     segment_events: int
     generated: dict[str, float]
     test_pieces: dict[str, float]
     test_piece_count: int
     copy_rate: float
+    top_p: float | None = None
+    streams: int = 1
 
     def checks(self) -> dict[str, bool]:
         """The issue's acceptance: entropy and scale consistency within 10%, copy rate at most 5%."""
@@ -93,7 +94,7 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model, "seed": self.seed, "temperature": self.temperature, "top_p": self.top_p,
-            "events": self.events,
+            "events": self.events, "streams": self.streams,
             "segment_events": self.segment_events, "generated": self.generated, "test_pieces": self.test_pieces,
             "test_piece_count": self.test_piece_count, "copy_rate": self.copy_rate, "copy_run": COPY_RUN,
             "checks": self.checks(),
@@ -101,9 +102,12 @@ class Report:
 
     def lines(self) -> list[str]:
         nucleus = "" if self.top_p is None else f", top-p {self.top_p:g}"
-        rows = [f"{self.model}: {self.events} events at temperature {self.temperature:g}{nucleus}, seed {self.seed}"]
+        rows = [
+            f"{self.model}: {self.streams} x {self.events} events at temperature {self.temperature:g}{nucleus}, "
+            f"seeds {self.seed}"
+        ]
         rows.append(
-            f"statistics: mean over {self.events // self.segment_events} generated stretches of "
+            f"statistics: mean over {self.streams * (self.events // self.segment_events)} generated stretches of "
             f"{self.segment_events} events (the median test piece's length, at most the whole stream) vs the "
             f"{self.test_piece_count} test pieces"
         )
@@ -131,7 +135,11 @@ def make_report(
     temperature: float,
     seed: int | None,
     top_p: float | None = None,
+    streams: int = 1,
 ) -> Report:
+    """Generate `streams` streams (seeds seed, seed+1, ...) and compare their stretches with the test pieces.
+
+    One stream's key wanderings vary a lot from seed to seed; several streams give a steadier figure."""
     from continuo.live.generate import GenerateRequest, generate
     from continuo.live.model_file import load_model
     from continuo.training.evaluate import rebuild_split
@@ -140,31 +148,39 @@ def make_report(
     split = rebuild_split(model, data)
     if not split.test:
         raise ContinuoError(f"model {model.info.name} has no test pieces to compare with")
-    result = generate(
-        GenerateRequest(
+    codec = model.info.codec
+    # Like with like: each generated stream is cut into stretches as long as a typical test piece (a
+    # key's statistics over 2000 events of wandering music would not compare with one chorale's).
+    length = max(COPY_RUN, min(events, int(np.median([len(p) for p in split.test]))))
+    seeds = [None] * streams if seed is None else [seed + i for i in range(streams)]
+    stretches: list[np.ndarray] = []
+    copied: list[float] = []
+    seed_names: list[str] = []
+    training = [p.events for p in split.train]
+    for stream_seed in seeds:
+        request = GenerateRequest(
             model=model_name,
             seed_composer=seed_composer,
             events=events,
             temperature=temperature,
-            seed=seed,
+            seed=stream_seed,
             top_p=top_p,
         )
-    )
-    codec = model.info.codec
-    generated = np.array([tuple(e) for e in result.events], dtype=np.int64)
-    # Like with like: the generated stream is cut into stretches as long as a typical test piece (a
-    # key's statistics over 2000 events of wandering music would not compare with one chorale's).
-    length = max(COPY_RUN, min(len(generated), int(np.median([len(p) for p in split.test]))))
-    segments = [generated[i : i + length] for i in range(0, len(generated) - length + 1, length)] or [generated]
+        result = generate(request)
+        generated = np.array([tuple(e) for e in result.events], dtype=np.int64)
+        stretches += [generated[i : i + length] for i in range(0, len(generated) - length + 1, length)] or [generated]
+        copied.append(copy_rate(generated, training))
+        seed_names.append(f"{stream_seed}: {result.seed_name}")
     return Report(
         model=model.info.name,
-        seed=result.seed_name,
+        seed="; ".join(seed_names),
         temperature=temperature,
-        top_p=top_p,
-        events=len(generated),
+        events=events,
         segment_events=length,
-        generated=mean_statistics([Piece("generated", s, "") for s in segments], codec),
+        generated=mean_statistics([Piece("generated", s, "") for s in stretches], codec),
         test_pieces=mean_statistics(split.test, codec),
         test_piece_count=len(split.test),
-        copy_rate=copy_rate(generated, [p.events for p in split.train]),
+        copy_rate=float(np.mean(copied)),
+        top_p=top_p,
+        streams=streams,
     )
