@@ -47,7 +47,13 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     """The Markdown table rows for one model: predictor, then top-1 / top-5 / bits per head."""
     predictors = [("model", metrics["model"]), ("unigram", metrics["unigram"]), ("5-gram", metrics["5gram"])]
     if "leak_check" in metrics:
-        predictors.append(("leak check: same model, random-window split", metrics["leak_check"]["model"]))
+        leak = metrics["leak_check"]
+        label = (
+            f"leak check: same model, random-window split, {leak['epochs']} epochs"
+            if "epochs" in leak
+            else ("leak check: same model, random-window split")
+        )
+        predictors.append((label, leak["model"]))
     rows = []
     for label, heads in predictors:
         cells = " | ".join(

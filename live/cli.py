@@ -135,7 +135,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             from continuo.training.train import add_leak_check
 
             with redirect_stdout(sys.stderr if args.json else sys.stdout):  # --json: stdout is the JSON alone
-                add_leak_check(runs[0])
+                add_leak_check(runs[0], args.leak_check_epochs)
         metrics = evaluate_run(runs[0])
     elif args.model and args.data and not runs:
         metrics = evaluate_model_file(args.model, Path(args.data))
@@ -468,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--leak-check",
         action="store_true",
         help="for a run trained with --no-leak-check: train its leak-check model now (as long as training)",
+    )
+    evaluate.add_argument(
+        "--leak-check-epochs", type=positive_int, help="train the leak check this long (default: as long as the fit)"
     )
 
     export = add("export", cmd_export, "turn a trained run into a self-describing ONNX model file")

@@ -184,8 +184,8 @@ def _steps_per_epoch(trainable: Sequence[Piece], config: ModelConfig) -> int:
     return max(1, sum((len(p) - 1) // config.window for p in trainable) // config.batch_size)
 
 
-def add_leak_check(path: Path) -> dict[str, Any]:
-    """Run the leak check (same procedure, same epochs) for a run trained with --no-leak-check; store it."""
+def add_leak_check(path: Path, epochs: int | None = None) -> dict[str, Any]:
+    """Run the leak check (same procedure, by default as many epochs) for a run trained with --no-leak-check."""
     run = RunFolder(path)
     info = run.read_json("run.json")
     config = ModelConfig(**info["config"])
@@ -196,7 +196,7 @@ def add_leak_check(path: Path) -> dict[str, Any]:
         init_from=Path(info["init_from"]) if info.get("init_from") else None, config=config,
     )  # fmt: skip
     steps = _steps_per_epoch(usable(split.train, config.window), config)
-    result = leak_check(pieces, Codec.from_json(info["codec"]), options, int(info["best_epoch"]), steps)
+    result = leak_check(pieces, Codec.from_json(info["codec"]), options, epochs or int(info["best_epoch"]), steps)
     metrics = run.read_json("metrics.json")
     metrics["leak_check"] = result
     run.write_json("metrics.json", metrics)
