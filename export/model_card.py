@@ -67,11 +67,30 @@ def _fine_tuning(training: Mapping[str, Any]) -> list[str]:
     base = training.get("init_from")
     if not base:
         return []
+    chain = f"the `{base['name']}` run (`{base['run']}`)"
+    if "itself_from" in base:
+        chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run"
     return [
-        f"- Fine-tuned from the `{base['name']}` run (`{base['run']}`): trained first on another composer's "
-        "corpus, which holds none of this model's pieces, so the test split stays unseen. The training time "
-        "above is the fine-tuning only; the base run's is its own."
+        f"- Fine-tuned from {chain}: trained first on other composers' corpora, which hold none of this model's "
+        "pieces, so the test split stays unseen. The training time above is the fine-tuning only; the base run's "
+        "is its own."
     ]
+
+
+def _training_notes(training: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:
+    notes = []
+    if "train_seconds_from" in training:
+        notes.append(
+            f"- The fit's process stopped before its evaluation, which `{training['finished_by']}` did later without "
+            f"retraining; the training time is measured from {training['train_seconds_from']}."
+        )
+    leak_epochs = metrics.get("leak_check", {}).get("epochs")
+    if leak_epochs is not None and leak_epochs < training["best_epoch"]:
+        notes.append(
+            f"- The leak check trained {leak_epochs} epochs, fewer than the model's {training['best_epoch']}, to save "
+            "hours: it understates what a random-window split would claim."
+        )
+    return notes
 
 
 def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str:
@@ -91,6 +110,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
         f"- Training: {training['epochs_run']} epochs (best {training['best_epoch']}), "
         f"{training['train_seconds'] / 60:.1f} min on this 2-core CPU; `{training['command']}`.",
         *_fine_tuning(training),
+        *_training_notes(training, metrics),
         f"- Pitch range seen in training: {metadata['pitch_range'][0]}-{metadata['pitch_range'][1]}; "
         f"Keras-vs-ONNX max |Δlogit| {metadata['parity']['max_abs_logit_difference']:.1e}.",
         "",
@@ -111,12 +131,12 @@ def render_report(report: Mapping[str, Any]) -> str:
     verdict = ", ".join(
         f"{name.replace('_', ' ')} {'within bound' if ok else 'OUT of bound'}" for name, ok in checks.items()
     )
+    streams = report.get("streams", 1)
     lines = [
-        f"Generated music (`continuo report --model {report['model']} --events {report['events']} --temperature "
-        f"{report['temperature']:g} --seed 0`, MusPy metrics; generated stream cut into stretches of "
-        f"{report['segment_events']} events (the median test piece's length, at most the whole stream), against the "
-        f"{report['test_piece_count']} "
-        "test pieces):",
+        f"Generated music (`continuo report --model {report['model']} --events {report['events']} --streams {streams} "
+        f"--temperature {report['temperature']:g} --seed 0`, MusPy metrics; each generated stream (seeds 0 to "
+        f"{streams - 1}) cut into stretches of {report['segment_events']} events (the median test piece's length, at "
+        f"most the whole stream), against the {report['test_piece_count']} test pieces):",
         "",
         "| statistic | generated | test pieces |",
         "|---|---|---|",

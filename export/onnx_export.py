@@ -60,6 +60,7 @@ def build_metadata(run: RunFolder, parity: float) -> dict[str, Any]:
             key: info[key]
             for key in ("command", "config", "transpose", "epochs_run", "best_epoch", "train_seconds", "seed")
         }
+        | {key: info[key] for key in ("finished_by", "train_seconds_from") if key in info}
         | _base_run(info),
         "versions": info["versions"],
         "parity": {"max_abs_logit_difference": parity, "lengths": list(PARITY_LENGTHS)},
@@ -67,15 +68,19 @@ def build_metadata(run: RunFolder, parity: float) -> dict[str, Any]:
 
 
 def _base_run(info: dict[str, Any]) -> dict[str, Any]:
-    """For a fine-tuned run: which run it started from, and that run's composer."""
+    """For a fine-tuned run: which run it started from, that run's composer, and where that run started."""
     if not info.get("init_from"):
         return {}
     base = Path(info["init_from"])
+    found: dict[str, Any] = {"run": info["init_from"]}
     if (base / "run.json").is_file():
-        name = json.loads((base / "run.json").read_text())["name"]
+        base_info = json.loads((base / "run.json").read_text())
+        found["name"] = base_info["name"]
+        if base_info.get("init_from"):
+            found["itself_from"] = _base_run(base_info)["init_from"]
     else:  # a base run whose evaluation was not waited for: its manifest names the corpus folder
-        name = Path(json.loads((base / "manifest.json").read_text())["data"]).name
-    return {"init_from": {"run": info["init_from"], "name": name}}
+        found["name"] = Path(json.loads((base / "manifest.json").read_text())["data"]).name
+    return {"init_from": found}
 
 
 def _parity(keras_model: Any, onnx_model: ContinuoModel, codec_sizes: tuple[int, int], seed: int = 0) -> float:
