@@ -73,7 +73,7 @@ def test_evaluate_on_a_folder_that_is_not_a_run_exits_2(tmp_path: Path) -> None:
 def test_evaluate_needs_a_run_or_a_model_with_data(tmp_path: Path) -> None:
     result = run_cli("evaluate", "--model", "bach")
     assert result.returncode == 2
-    assert "give either --run RUN_FOLDER, or --model MODEL --data DATA_FOLDER" in result.stderr
+    assert "give either --run RUN_FOLDER (one or more), or --model MODEL --data DATA_FOLDER" in result.stderr
 
 
 def test_models_lists_what_ships() -> None:
