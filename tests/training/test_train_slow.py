@@ -119,12 +119,17 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
     assert scored["5gram"] == metadata["metrics"]["5gram"]
 
 
+def copy_of(run: Path, tmp_path: Path) -> Path:
+    """A scratch copy of the module's tiny run, for tests that alter it."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    return copy
+
+
 def test_a_leak_check_can_be_added_to_a_run_trained_without_one(
     tiny_run: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
-    _, run, _ = tiny_run
-    copy = tmp_path / "run"
-    shutil.copytree(run, copy)
+    copy = copy_of(tiny_run[1], tmp_path)
     metrics = json.loads((copy / "metrics.json").read_text())
     del metrics["leak_check"]
     (copy / "metrics.json").write_text(json.dumps(metrics))
@@ -138,8 +143,7 @@ def test_a_fit_whose_evaluation_was_interrupted_is_finished_without_retraining(
     tiny_run: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     folder, run, _ = tiny_run
-    copy = tmp_path / "run"
-    shutil.copytree(run, copy)
+    copy = copy_of(run, tmp_path)
     original = json.loads((copy / "run.json").read_text())
     model_bytes = (copy / "model.keras").read_bytes()
     for written_after_the_fit in ("run.json", "metrics.json"):
