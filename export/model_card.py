@@ -48,11 +48,9 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     predictors = [("model", metrics["model"]), ("unigram", metrics["unigram"]), ("5-gram", metrics["5gram"])]
     if "leak_check" in metrics:
         leak = metrics["leak_check"]
-        label = (
-            f"leak check: same model, random-window split, {leak['epochs']} epochs"
-            if "epochs" in leak
-            else ("leak check: same model, random-window split")
-        )
+        label = "leak check: same model, random-window split"
+        if "epochs" in leak:
+            label += f", {leak['epochs']} epochs"
         predictors.append((label, leak["model"]))
     rows = []
     for label, heads in predictors:
@@ -68,12 +66,13 @@ def _fine_tuning(training: Mapping[str, Any]) -> list[str]:
     if not base:
         return []
     chain = f"the `{base['name']}` run (`{base['run']}`)"
+    corpora = "another composer's corpus, which holds"
     if "itself_from" in base:
         chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run"
+        corpora = "other composers' corpora, which hold"
     return [
-        f"- Fine-tuned from {chain}: trained first on other composers' corpora, which hold none of this model's "
-        "pieces, so the test split stays unseen. The training time above is the fine-tuning only; the base run's "
-        "is its own."
+        f"- Fine-tuned from {chain}: trained first on {corpora} none of this model's pieces, so the test split "
+        "stays unseen. The training time above is the fine-tuning only; the base run's is its own."
     ]
 
 
@@ -84,11 +83,13 @@ def _training_notes(training: Mapping[str, Any], metrics: Mapping[str, Any]) -> 
             f"- The fit's process stopped before its evaluation, which `{training['finished_by']}` did later without "
             f"retraining; the training time is measured from {training['train_seconds_from']}."
         )
+    if "leak_check" in metrics and "--no-leak-check" in training["command"].split():
+        notes.append("- The leak check was trained afterwards, by `continuo evaluate --run RUN --leak-check`.")
     leak_epochs = metrics.get("leak_check", {}).get("epochs")
     if leak_epochs is not None and leak_epochs < training["best_epoch"]:
         notes.append(
-            f"- The leak check trained {leak_epochs} epochs, fewer than the model's {training['best_epoch']}, to save "
-            "hours: it understates what a random-window split would claim."
+            f"- The leak check trained {leak_epochs} epochs, fewer than the model's {training['best_epoch']}: it "
+            "understates what a random-window split would claim."
         )
     return notes
 
@@ -131,12 +132,13 @@ def render_report(report: Mapping[str, Any]) -> str:
     verdict = ", ".join(
         f"{name.replace('_', ' ')} {'within bound' if ok else 'OUT of bound'}" for name, ok in checks.items()
     )
-    streams = report.get("streams", 1)
+    streams, first = report.get("streams", 1), report.get("first_seed", 0)
+    nucleus = f" --top-p {report['top_p']:g}" if report.get("top_p") is not None else ""
     lines = [
         f"Generated music (`continuo report --model {report['model']} --events {report['events']} --streams {streams} "
-        f"--temperature {report['temperature']:g} --seed 0`, MusPy metrics; each generated stream (seeds 0 to "
-        f"{streams - 1}) cut into stretches of {report['segment_events']} events (the median test piece's length, at "
-        f"most the whole stream), against the {report['test_piece_count']} test pieces):",
+        f"--temperature {report['temperature']:g}{nucleus} --seed {first}`, MusPy metrics; each generated stream "
+        f"(seeds {first} to {first + streams - 1}) cut into stretches of {report['segment_events']} events (the median "
+        f"test piece's length, at most the whole stream), against the {report['test_piece_count']} test pieces):",
         "",
         "| statistic | generated | test pieces |",
         "|---|---|---|",
@@ -150,14 +152,17 @@ def render_report(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# The issue's quality bar for Bach, on the mean of three training seeds: (field, measure, bound, at least?)
-QUALITY_BAR = (
-    ("pitch", "top1", 0.60, True),
-    ("pitch", "bits", 1.9, False),
-    ("pitch", "top5", 0.92, True),
-    ("duration", "top1", 0.75, True),
-    ("shift", "top1", 0.94, True),
-)
+# The columns of a seed-spread table, and the issue's quality bar (Bach only) on the mean of three seeds.
+SPREAD_COLUMNS = (("pitch", "top1"), ("pitch", "bits"), ("pitch", "top5"), ("duration", "top1"), ("shift", "top1"))
+QUALITY_BARS: dict[str, dict[tuple[str, str], tuple[float, bool]]] = {  # (field, measure): (bound, at least?)
+    "bach": {
+        ("pitch", "top1"): (0.60, True),
+        ("pitch", "bits"): (1.9, False),
+        ("pitch", "top5"): (0.92, True),
+        ("duration", "top1"): (0.75, True),
+        ("shift", "top1"): (0.94, True),
+    }
+}
 
 
 def _measure(value: float, measure: str) -> str:
@@ -166,10 +171,10 @@ def _measure(value: float, measure: str) -> str:
 
 def render_seed_spread(spread: Mapping[str, Any]) -> str:
     """`continuo evaluate --run A --run B --run C --json` (models/reports/NAME.seeds.json) and the quality bar."""
-    columns = [(field, measure) for field, measure, _, _ in QUALITY_BAR]
+    columns = SPREAD_COLUMNS
     rows = [(f"seed {run['seed']}", run["model"]) for run in spread["runs"]] + [("**mean**", spread["mean"])]
     verdicts = []
-    for field, measure, bound, at_least in QUALITY_BAR:
+    for (field, measure), (bound, at_least) in QUALITY_BARS.get(spread["name"], {}).items():
         value = spread["mean"][field][measure]
         met = value >= bound if at_least else value <= bound
         sign = "≥" if at_least else "≤"
@@ -185,8 +190,7 @@ def render_seed_spread(spread: Mapping[str, Any]) -> str:
         "|---|" + "---|" * len(columns),
         *(f"| {label} | " + " | ".join(_measure(heads[f][m], m) for f, m in columns) + " |" for label, heads in rows),
         "",
-        "Quality bar on the mean: " + "; ".join(verdicts) + ".",
-        "",
+        *(["Quality bar on the mean: " + "; ".join(verdicts) + ".", ""] if verdicts else []),
     ]
     return "\n".join(lines)
 

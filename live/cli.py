@@ -110,6 +110,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             batch_size=args.batch_size, units=args.units, learning_rate=args.learning_rate, dropout=args.dropout
         ),
     )
+    if args.no_leak_check and args.leak_check_epochs:
+        raise ContinuoError("--leak-check-epochs and --no-leak-check contradict each other: give one")
     command = "continuo " + shlex.join(sys.argv[1:])
     run = (finish_fit if args.finish else train)(options, command)
     print("\n".join(summary_lines(run.read_json("metrics.json"))))
@@ -122,6 +124,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report, seed_spread, spread_lines
 
     runs = [_existing_run(run) for run in args.run or []]
+    if args.leak_check_epochs and not args.leak_check:
+        raise ContinuoError("--leak-check-epochs needs --leak-check")
     if args.leak_check and len(runs) != 1:
         raise ContinuoError("--leak-check needs exactly one --run RUN_FOLDER")
     if len(runs) > 1 and not args.model:

@@ -50,6 +50,7 @@ def evaluate_run(path: Path) -> dict[str, Any]:
     metrics["name"] = info["name"]
     metrics["seed"] = info["seed"]
     metrics["command"] = info["command"]
+    metrics["recipe"] = {key: info.get(key) for key in ("config", "transpose", "init_from", "epochs_requested")}
     return metrics
 
 
@@ -59,6 +60,11 @@ def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
     names = {run["name"] for run in runs}
     if len(names) != 1:
         raise ContinuoError(f"a seed spread compares runs of one model, got {', '.join(sorted(names))}")
+    seeds = [run["seed"] for run in runs]
+    if len(set(seeds)) != len(seeds):
+        raise ContinuoError(f"a seed spread needs runs of different seeds, got seeds {seeds}")
+    if any(run.get("recipe") != runs[0].get("recipe") for run in runs):
+        raise ContinuoError("a seed spread compares one recipe: these runs differ in options or base run")
     mean = {
         field: {
             measure: sum(run["model"][field][measure] for run in runs) / len(runs)

@@ -81,6 +81,7 @@ class Report:
     copy_rate: float
     top_p: float | None = None
     streams: int = 1
+    first_seed: int | None = 0
 
     def checks(self) -> dict[str, bool]:
         """The issue's acceptance: entropy and scale consistency within 10%, copy rate at most 5%."""
@@ -95,6 +96,7 @@ class Report:
         return {
             "model": self.model, "seed": self.seed, "temperature": self.temperature, "top_p": self.top_p,
             "events": self.events, "streams": self.streams,
+            "first_seed": self.first_seed,
             "segment_events": self.segment_events, "generated": self.generated, "test_pieces": self.test_pieces,
             "test_piece_count": self.test_piece_count, "copy_rate": self.copy_rate, "copy_run": COPY_RUN,
             "checks": self.checks(),
@@ -183,4 +185,5 @@ def make_report(
         copy_rate=float(np.mean(copied)),
         top_p=top_p,
         streams=streams,
+        first_seed=seed,
     )

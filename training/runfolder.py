@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 SPLITS = ("train", "val", "test")
 
 
+def fit_options(options: TrainOptions) -> dict[str, Any]:
+    """What shaped the fit's weights, kept so that `train --finish` can refuse a different command."""
+    return {
+        "config": options.config.as_dict(),
+        "transpose": options.transpose,
+        "init_from": None if options.init_from is None else str(options.init_from),
+    }
+
+
 @dataclass(frozen=True)
 class RunFolder:
     path: Path
@@ -55,6 +64,7 @@ class RunFolder:
                 "data": str(options.data),
                 "seed": options.seed,
                 "window": window,
+                "fit_options": fit_options(options),
                 "method": "by piece: sha256(seed:events digest) order, cut 80/10/10",
                 "load": {
                     "files": report.files,

@@ -21,7 +21,7 @@ from continuo.live.errors import ContinuoError
 from continuo.training.evaluate import evaluate_split
 from continuo.training.loader import Piece, load_folder
 from continuo.training.model import ModelConfig, build_model, keras_logits
-from continuo.training.runfolder import RunFolder
+from continuo.training.runfolder import RunFolder, fit_options
 from continuo.training.scoring import FIELDS, score_positions
 from continuo.training.split import Split, split_by_piece
 from continuo.training.windows import (
@@ -151,6 +151,7 @@ def leak_check(
     import keras
 
     rng = np.random.default_rng(options.seed + 1)
+    pieces = sorted(pieces, key=lambda piece: piece.digest)  # the same split whichever order the caller has
     slices = all_windows(pieces, options.config.window)
     order = rng.permutation(len(slices))
     cut = int(len(order) * 0.9)
@@ -256,22 +257,40 @@ def finish_fit(options: TrainOptions, command: str = "") -> RunFolder:
     import csv
 
     run = RunFolder(options.out)
-    history_path = run.path / "history.csv"
-    for needed in (run.model_path, history_path, run.path / "manifest.json"):
+    history_path, manifest_path = run.path / "history.csv", run.path / "manifest.json"
+    for needed in (run.model_path, history_path, manifest_path):
         if not needed.is_file():
             raise ContinuoError(f"--finish: {run.path} has no {needed.name}, so its fit did not end; train it again")
+    if (run.path / "run.json").exists():
+        raise ContinuoError(f"--finish: {run.path} already has run.json: its evaluation finished (see evaluate --run)")
+    times = [path.stat().st_mtime for path in (manifest_path, history_path, run.model_path)]
+    if not times[0] < times[2] or not times[0] <= times[1] <= times[2] + 60:
+        raise ContinuoError(
+            f"--finish: the files in {run.path} are not one fit's (manifest.json, history.csv and model.keras "
+            "were not written in that order)"
+        )
     manifest = run.read_json("manifest.json")
     if manifest["seed"] != options.seed or Path(manifest["data"]) != options.data:
         raise ContinuoError(
             f"--finish: {run.path} was split from {manifest['data']} with seed {manifest['seed']}, "
             f"not {options.data} with seed {options.seed}; give the original command's options"
         )
+    recorded = manifest.get("fit_options")  # absent in runs begun before it was recorded
+    if recorded is not None and recorded != fit_options(options):
+        raise ContinuoError(
+            f"--finish: {run.path} was fitted with {recorded}, not {fit_options(options)}; give the original options"
+        )
     with history_path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
+    if not rows or "loss" not in rows[0]:
+        raise ContinuoError(f"--finish: {history_path} records no finished epoch; train it again")
     history = {key: [float(row[key]) for row in rows] for key in rows[0] if key != "epoch"}
     split = run.read_split()
     model = run.load_model()
-    fit_seconds = run.model_path.stat().st_mtime - (run.path / "manifest.json").stat().st_mtime
+    units = [layer.units for layer in model.layers if layer.name.startswith("lstm_")]
+    if units and units[0] != options.config.units:
+        raise ContinuoError(f"--finish: the saved model has {units[0]} LSTM units, not --units {options.config.units}")
+    fit_seconds = times[2] - times[0]
     note = {"finished_by": command, "train_seconds_from": "manifest.json to model.keras file times"}
     original_command = shlex.join(word for word in shlex.split(command) if word != "--finish")
     everything = [*split.train, *split.val, *split.test]

@@ -83,3 +83,28 @@ def test_every_shipped_seed_spread_holds_the_shipped_model_as_one_of_its_runs() 
         for field, score in shipped[name]["metrics"]["model"].items():
             assert first["model"][field]["top1"] == pytest.approx(score["top1"], abs=1e-6)
             assert first["model"][field]["bits"] == pytest.approx(score["bits"], abs=1e-6)
+
+
+def test_the_card_says_how_a_run_was_finished_chained_and_leak_checked() -> None:
+    metadata = fake_metadata()
+    metadata["training"] = dict(
+        metadata["training"],
+        command="continuo train --no-leak-check",
+        train_seconds_from="manifest.json to model.keras file times",
+        finished_by="continuo train --finish",
+        init_from={"run": "runs/bach", "name": "bach", "itself_from": {"run": "runs/palestrina", "name": "palestrina"}},
+    )
+    metadata["metrics"]["leak_check"] = {"model": metadata["metrics"]["model"], "epochs": 40}  # type: ignore[index]
+    card = render_card({"mozart": (metadata, 3_900_000)})
+    assert "Fine-tuned from the `bach` run (`runs/bach`), itself fine-tuned from the `palestrina` run" in card
+    assert "which `continuo train --finish` did later without retraining" in card
+    assert "The leak check trained 40 epochs, fewer than the model's 42" in card
+    assert "The leak check was trained afterwards" in card
+    assert "| leak check: same model, random-window split, 40 epochs |" in card
+
+
+def test_only_bach_carries_the_quality_bar() -> None:
+    scores = fake_metadata()["metrics"]["model"]  # type: ignore[index]
+    spread = {"name": "mozart", "runs": [{"seed": 0, "command": "c", "model": scores}], "mean": scores}
+    assert "Quality bar" not in render_seed_spread(spread)
+    assert "Quality bar" in render_seed_spread(spread | {"name": "bach"})

@@ -12,7 +12,8 @@ def scored(name: str, seed: int, pitch_top1: float) -> dict[str, object]:
     head = {"top1": pitch_top1, "top5": 0.9, "bits": 2.0, "targets": 10}
     other = {"top1": 0.5, "top5": 0.9, "bits": 1.0, "targets": 10}
     return {"name": name, "seed": seed, "command": f"continuo train --seed {seed}", "pieces": 4, "events": 40,
-            "model": {"pitch": head, "duration": other, "shift": other}, "5gram": {}, "unigram": {}}  # fmt: skip
+            "model": {"pitch": head, "duration": other, "shift": other}, "5gram": {}, "unigram": {},
+            "recipe": {"init_from": "runs/palestrina"}}  # fmt: skip
 
 
 def test_the_mean_is_over_every_seed_and_each_run_is_kept() -> None:
@@ -26,3 +27,11 @@ def test_the_mean_is_over_every_seed_and_each_run_is_kept() -> None:
 def test_runs_of_different_models_are_refused() -> None:
     with pytest.raises(ContinuoError, match="runs of one model, got bach, mozart"):
         seed_spread([scored("bach", 0, 0.6), scored("mozart", 1, 0.3)])
+
+
+def test_a_repeated_seed_or_another_recipe_is_refused() -> None:
+    with pytest.raises(ContinuoError, match="different seeds, got seeds \\[0, 0\\]"):
+        seed_spread([scored("bach", 0, 0.6), scored("bach", 0, 0.6)])
+    other = scored("bach", 1, 0.6) | {"recipe": {"init_from": None}}
+    with pytest.raises(ContinuoError, match="differ in options or base run"):
+        seed_spread([scored("bach", 0, 0.6), other])

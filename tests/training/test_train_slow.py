@@ -163,6 +163,20 @@ def test_a_fit_whose_evaluation_was_interrupted_is_finished_without_retraining(
         assert score == pytest.approx(scored_before[head], abs=1e-6)
     assert metrics["leak_check"]["epochs"] == 2
 
+    def refused(*extra: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "continuo.live", *command, *extra], capture_output=True, text=True
+        )
+        assert result.returncode == 2 and result.stderr.strip().count("\n") == 0, result.stderr
+        return result.stderr
+
+    assert "already has run.json" in refused("--finish")
+    (copy / "run.json").unlink()
+    assert "was fitted with" in refused("--finish", "--units", "32")
+    assert "--leak-check-epochs and --no-leak-check contradict" in refused("--finish", "--no-leak-check")
+    (copy / "history.csv").write_text("epoch,loss\n")
+    assert "records no finished epoch" in refused("--finish")
+
     wrong_seed = subprocess.run(
         [sys.executable, "-m", "continuo.live", *command, "--seed", "3", "--finish"], capture_output=True, text=True
     )

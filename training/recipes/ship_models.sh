@@ -8,7 +8,7 @@ FINE_TUNE=(--learning-rate 0.001)
 
 continuo corpus --composers bach,palestrina,monteverdi,beethoven,mozart,haydn --out data
 
-# Palestrina (1 318 pieces) trains from scratch; it is the base of every other model and holds none of
+# Palestrina (1 296 pieces once duplicates are removed) trains from scratch; it is the base of every other model and holds none of
 # their pieces. A leak check as long as its fit would add about two hours, so it runs 40 epochs (the card
 # says this understates what a random-window split would claim).
 continuo train --data data/palestrina --name palestrina --out runs/palestrina --seed 0 "${COMMON[@]}" \
