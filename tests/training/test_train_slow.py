@@ -182,3 +182,21 @@ def test_a_fit_whose_evaluation_was_interrupted_is_finished_without_retraining(
     )
     assert wrong_seed.returncode == 2
     assert wrong_seed.stderr.strip().count("\n") == 0 and "seed 0" in wrong_seed.stderr
+
+
+def test_report_averages_several_streams_of_an_exported_model(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
+    pytest.importorskip("muspy")
+    folder, run, _ = tiny_run
+    out = tmp_path / "tiny.onnx"
+    continuo("export", str(run), "-o", str(out))
+    report = ("report", "--model", str(out), "--data", str(folder), "--events", "64", "--seed-composer", "bach")
+    two = json.loads(continuo(*report, "--streams", "2", "--seed", "5", "--json").stdout)
+    assert two["streams"] == 2 and two["first_seed"] == 5 and two["events"] == 64
+    assert two["seed"].startswith("5: ") and "; 6: " in two["seed"]
+    first = json.loads(continuo(*report, "--seed", "5", "--json").stdout)
+    second = json.loads(continuo(*report, "--seed", "6", "--json").stdout)
+    for name, value in two["generated"].items():  # stretches are whole streams here: the mean of the two
+        assert value == pytest.approx((first["generated"][name] + second["generated"][name]) / 2)
+    assert two["copy_rate"] == pytest.approx((first["copy_rate"] + second["copy_rate"]) / 2)
+    nucleus = json.loads(continuo(*report, "--seed", "5", "--top-p", "0.5", "--json").stdout)
+    assert nucleus["top_p"] == 0.5 and nucleus["generated"] != first["generated"]
