@@ -32,7 +32,8 @@ FAILURE_MODES = """\
   apart (a note of a chord lasting much longer than the others).
 - The window is 30 events: form beyond a few bars (returns, cadence plans, key areas) is not modelled.
   Measured: over stretches as long as a test piece the generated music wanders between keys more than the
-  composer does (lower scale consistency in each model's musical report below its metrics).
+  composer does (lower scale consistency in each model's musical report below its metrics); least in
+  the models trained without transposition, which keep to their composer's keys.
 - Small corpora (a handful of pieces) give models that copy long runs from their training pieces; see
   the piece counts before trusting a model's test figures, which rest on very few pieces there.
 - Velocity is not modelled: the engine plays the velocity it is given.
@@ -82,6 +83,12 @@ def _training_notes(training: Mapping[str, Any], metrics: Mapping[str, Any]) -> 
         notes.append(
             f"- The fit's process stopped before its evaluation, which `{training['finished_by']}` did later without "
             f"retraining; the training time is measured from {training['train_seconds_from']}."
+        )
+    if training.get("transpose") == 0:
+        notes.append(
+            "- Trained without transposition (`--transpose 0`): it keeps to the keys of its composer's pieces, "
+            "which holds its generated music in key (report below), but it scores lower on its test split than "
+            "with transposition, and may follow a performer in a key its pieces never use less well (not measured)."
         )
     if "leak_check" in metrics and "--no-leak-check" in training["command"].split():
         notes.append("- The leak check was trained afterwards, by `continuo evaluate --run RUN --leak-check`.")

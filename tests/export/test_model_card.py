@@ -92,6 +92,7 @@ def test_the_card_says_how_a_run_was_finished_chained_and_leak_checked() -> None
         command="continuo train --no-leak-check",
         train_seconds_from="manifest.json to model.keras file times",
         finished_by="continuo train --finish",
+        transpose=0,
         init_from={"run": "runs/bach", "name": "bach", "itself_from": {"run": "runs/palestrina", "name": "palestrina"}},
     )
     metadata["metrics"]["leak_check"] = {"model": metadata["metrics"]["model"], "epochs": 40}  # type: ignore[index]
@@ -101,6 +102,8 @@ def test_the_card_says_how_a_run_was_finished_chained_and_leak_checked() -> None
     assert "The leak check trained 40 epochs, fewer than the model's 42" in card
     assert "The leak check was trained afterwards" in card
     assert "| leak check: same model, random-window split, 40 epochs |" in card
+    assert "Trained without transposition" in card
+    assert "Trained without transposition" not in render_card({"bach": (fake_metadata(), 3_900_000)})
 
 
 def test_only_bach_carries_the_quality_bar() -> None:
