@@ -77,17 +77,21 @@ def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def spread_lines(spread: dict[str, Any]) -> list[str]:
-    lines = [f"{spread['name']}: {len(spread['runs'])} training seeds, each scored on its own test split"]
-    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    title = f"{spread['name']}: {len(spread['runs'])} training seeds, each scored on its own test split"
     rows = [(f"seed {run['seed']}", run["model"]) for run in spread["runs"]] + [("mean", spread["mean"])]
-    return [*lines, header, *(_row(label, heads) for label, heads in rows)]
+    return _table(title, rows)
 
 
-def _row(label: str, heads: dict[str, Any]) -> str:
-    cells = "".join(
-        f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
-    )
-    return f"{label:<24}{cells}"
+def _table(title: str, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """A fixed-width table: the title, then one row per label, top-1 / top-5 / bits for each head."""
+    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    lines = [title, header]
+    for label, heads in rows:
+        cells = "".join(
+            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
+        )
+        lines.append(f"{label:<24}{cells}")
+    return lines
 
 
 def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
@@ -125,13 +129,11 @@ def rebuild_split(model: Any, data: Path) -> Split:
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:
-    """A fixed-width table: one row per predictor, top-1 / top-5 / bits for each head."""
-    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
-    lines = [f"test split: {metrics['pieces']} pieces, {metrics['events']} events", header]
+    """One row per predictor: the model, the baselines, the leak check."""
     rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
     if "leak_check" in metrics:
         rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
-    return [*lines, *(_row(name, heads) for name, heads in rows)]
+    return _table(f"test split: {metrics['pieces']} pieces, {metrics['events']} events", rows)
 
 
 def print_report(metrics: dict[str, Any], as_json: bool) -> None:

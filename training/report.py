@@ -52,19 +52,19 @@ def statistics(events: np.ndarray | Sequence[Sequence[int]], codec: Codec) -> di
     return found
 
 
+def _runs(events: np.ndarray, length: int) -> list[tuple[int, ...]]:
+    pitches = [int(p) for p in events[:, 0]]
+    return [tuple(pitches[i : i + length]) for i in range(len(pitches) - length + 1)]
+
+
 def pitch_runs(pieces: Sequence[np.ndarray], length: int = COPY_RUN) -> set[tuple[int, ...]]:
-    runs: set[tuple[int, ...]] = set()
-    for events in pieces:
-        pitches = [int(p) for p in events[:, 0]]
-        runs.update(tuple(pitches[i : i + length]) for i in range(len(pitches) - length + 1))
-    return runs
+    """Every `length`-note pitch run of the pieces: built once, checked against each generated stream."""
+    return {run for events in pieces for run in _runs(events, length)}
 
 
-def copy_rate(generated: np.ndarray, training: Sequence[np.ndarray], length: int = COPY_RUN) -> float:
-    """Fraction of the generated `length`-note pitch runs that occur verbatim in the training pieces."""
-    known = pitch_runs(training, length)
-    pitches = [int(p) for p in generated[:, 0]]
-    runs = [tuple(pitches[i : i + length]) for i in range(len(pitches) - length + 1)]
+def copy_rate(generated: np.ndarray, known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:
+    """Fraction of the generated `length`-note pitch runs found among `known` (the training pieces' runs)."""
+    runs = _runs(generated, length)
     return sum(run in known for run in runs) / len(runs) if runs else 0.0
 
 
@@ -158,7 +158,7 @@ def make_report(
     stretches: list[np.ndarray] = []
     copied: list[float] = []
     seed_names: list[str] = []
-    training = [p.events for p in split.train]
+    known = pitch_runs([p.events for p in split.train])
     for stream_seed in seeds:
         request = GenerateRequest(
             model=model_name,
@@ -171,7 +171,7 @@ def make_report(
         result = generate(request)
         generated = np.array([tuple(e) for e in result.events], dtype=np.int64)
         stretches += [generated[i : i + length] for i in range(0, len(generated) - length + 1, length)] or [generated]
-        copied.append(copy_rate(generated, training))
+        copied.append(copy_rate(generated, known))
         seed_names.append(f"{stream_seed}: {result.seed_name}")
     return Report(
         model=model.info.name,

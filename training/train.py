@@ -140,18 +140,18 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def leak_check(
-    pieces: Sequence[Piece], codec: Codec, options: TrainOptions, epochs: int, steps_per_epoch: int
-) -> dict[str, Any]:
+def leak_check(split: Split, codec: Codec, options: TrainOptions, epochs: int) -> dict[str, Any]:
     """Train the same model on a random-window split and score it: what a leaky split would claim.
 
-    Stride-1 slices of all pieces are shuffled into 90% train and 10% test, so test slices overlap
-    training slices by up to 29 events, as in the seed's evaluation.
+    Stride-1 slices of all the split's pieces (in digest order, so the same whoever calls) are shuffled into
+    90% train and 10% test, so test slices overlap training slices by up to 29 events, as in the seed's
+    evaluation. An epoch has as many steps as the real model's.
     """
     import keras
 
     rng = np.random.default_rng(options.seed + 1)
-    pieces = sorted(pieces, key=lambda piece: piece.digest)  # the same split whichever order the caller has
+    steps_per_epoch = _steps_per_epoch(usable(split.train, options.config.window), options.config)
+    pieces = sorted([*split.train, *split.val, *split.test], key=lambda piece: piece.digest)
     slices = all_windows(pieces, options.config.window)
     order = rng.permutation(len(slices))
     cut = int(len(order) * 0.9)
@@ -191,13 +191,11 @@ def add_leak_check(path: Path, epochs: int | None = None) -> dict[str, Any]:
     info = run.read_json("run.json")
     config = ModelConfig(**info["config"])
     split = run.read_split()
-    pieces = [*split.train, *split.val, *split.test]
     options = TrainOptions(
         data=Path(info["data"]), name=info["name"], out=path, seed=info["seed"], transpose=info["transpose"],
         init_from=Path(info["init_from"]) if info.get("init_from") else None, config=config,
     )  # fmt: skip
-    steps = _steps_per_epoch(usable(split.train, config.window), config)
-    result = leak_check(pieces, Codec.from_json(info["codec"]), options, epochs or int(info["best_epoch"]), steps)
+    result = leak_check(split, Codec.from_json(info["codec"]), options, epochs or int(info["best_epoch"]))
     metrics = run.read_json("metrics.json")
     metrics["leak_check"] = result
     run.write_json("metrics.json", metrics)
@@ -247,7 +245,7 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
     )
     seconds = time.perf_counter() - started
     model.save(run.model_path)
-    _conclude(run, model, split, pieces, options, history.history, round(seconds, 1), command)
+    _conclude(run, model, split, options, history.history, round(seconds, 1), command)
     return run
 
 
@@ -293,8 +291,7 @@ def finish_fit(options: TrainOptions, command: str = "") -> RunFolder:
     fit_seconds = times[2] - times[0]
     note = {"finished_by": command, "train_seconds_from": "manifest.json to model.keras file times"}
     original_command = shlex.join(word for word in shlex.split(command) if word != "--finish")
-    everything = [*split.train, *split.val, *split.test]
-    _conclude(run, model, split, everything, options, history, round(fit_seconds, 1), original_command, note)
+    _conclude(run, model, split, options, history, round(fit_seconds, 1), original_command, note)
     return run
 
 
@@ -302,7 +299,6 @@ def _conclude(
     run: RunFolder,
     model: Any,
     split: Split,
-    pieces: Sequence[Piece],
     options: TrainOptions,
     history: dict[str, list[float]],
     seconds: float,
@@ -315,9 +311,7 @@ def _conclude(
     best_epoch = int(np.argmin(losses)) + 1
     metrics = evaluate_split(keras_logits(model), split, codec, config.window)
     if options.leak_check:
-        steps_per_epoch = _steps_per_epoch(usable(split.train, config.window), config)
-        epochs = options.leak_check_epochs or best_epoch
-        metrics["leak_check"] = leak_check(pieces, codec, options, epochs, steps_per_epoch)
+        metrics["leak_check"] = leak_check(split, codec, options, options.leak_check_epochs or best_epoch)
     run.write_json(
         "run.json",
         {

@@ -9,7 +9,7 @@ import pytest
 
 from continuo.export.model_card import render_report
 from continuo.live.codec import Codec
-from continuo.training.report import Report, copy_rate, statistics
+from continuo.training.report import Report, copy_rate, pitch_runs, statistics
 from tests.live.jack import continuo
 
 CODEC = Codec()
@@ -21,7 +21,7 @@ def melody(pitches: list[int]) -> np.ndarray:
 
 
 def test_copy_rate_counts_generated_8_note_runs_found_in_training() -> None:
-    training = [melody([60, 62, 64, 65, 67, 69, 71, 72, 74])]
+    training = pitch_runs([melody([60, 62, 64, 65, 67, 69, 71, 72, 74])])
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72]), training) == 1.0
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72, 50, 51]), training) == pytest.approx(1 / 3)
     assert copy_rate(melody([61, 62, 64, 65, 67, 69, 71, 72]), training) == 0.0
