@@ -48,6 +48,18 @@ BACKEND_CHOICES = ("auto", "alsa", "jack", "coremidi", "windows")
 semitones = _bounded(int, lambda v: 0 <= v <= 12, "a whole number of semitones from 0 to 12")
 
 
+def head_weights(text: str) -> tuple[float, float, float]:
+    """`--loss-weights 1,2,1`: how much each head's loss counts (pitch, duration, shift)."""
+    parts = text.split(",")
+    try:
+        weights = tuple(float(part) for part in parts)
+    except ValueError:
+        weights = ()
+    if len(weights) != 3 or not all(0 < weight < float("inf") for weight in weights):
+        raise argparse.ArgumentTypeError(f"expected three numbers above 0 for pitch,duration,shift, got {text!r}")
+    return weights
+
+
 def _existing_run(text: str) -> Path:
     run = Path(text)
     if not run.is_dir():
@@ -107,7 +119,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         transpose=args.transpose,
         init_from=Path(args.init_from) if args.init_from else None,
         config=ModelConfig(
-            batch_size=args.batch_size, units=args.units, learning_rate=args.learning_rate, dropout=args.dropout
+            batch_size=args.batch_size,
+            units=args.units,
+            learning_rate=args.learning_rate,
+            dropout=args.dropout,
+            loss_weights=args.loss_weights,
         ),
     )
     if args.no_leak_check and args.leak_check_epochs:
@@ -444,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--units", type=positive_int, default=256, help="LSTM units per layer (default 256)")
     train.add_argument("--learning-rate", type=positive_float, default=3e-3, help="Adam learning rate (default 0.003)")
     train.add_argument("--dropout", type=fraction, default=0.2, help="dropout after each LSTM layer (default 0.2)")
+    train.add_argument(
+        "--loss-weights",
+        type=head_weights,
+        default=(1.0, 1.0, 1.0),
+        help="how much each head's loss counts, pitch,duration,shift (default 1,1,1)",
+    )
     train.add_argument(
         "--transpose", type=semitones, default=6, help="augment by random transposition up to ± this many semitones"
     )

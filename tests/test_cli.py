@@ -48,6 +48,18 @@ def test_epochs_must_be_a_positive_whole_number(value: str, capsys: pytest.Captu
     assert "--epochs" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["1,2", "1,x,1", "1,0,1", "1,-2,1"])
+def test_loss_weights_must_be_three_positive_numbers(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--data", "d", "--name", "n", "--out", "o", "--loss-weights", value])
+    assert "--loss-weights" in capsys.readouterr().err
+
+
+def test_loss_weights_are_read_as_pitch_duration_shift() -> None:
+    args = build_parser().parse_args(["train", "--data", "d", "--name", "n", "--out", "o", "--loss-weights", "1,2.5,1"])
+    assert args.loss_weights == (1.0, 2.5, 1.0)
+
+
 def test_folder_with_no_usable_file_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "zero.mid").write_bytes(b"")
     (tmp_path / "text.mid").write_text("hello")

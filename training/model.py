@@ -18,9 +18,16 @@ class ModelConfig:
     dropout: float = 0.2
     learning_rate: float = 3e-3
     batch_size: int = 32
+    # pitch, duration, shift: the summed loss drives the shared LSTM and early stopping, so a head whose
+    # loss is small next to pitch's gets little of the model's attention unless it is weighted up
+    loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+    def __post_init__(self) -> None:  # JSON gives a list back
+        object.__setattr__(self, "loss_weights", tuple(float(w) for w in self.loss_weights))
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON stores it (a list, not a tuple), so a stored config compares equal to a fresh one."""
+        return asdict(self) | {"loss_weights": list(self.loss_weights)}
 
 
 def build_model(codec: Codec, config: ModelConfig) -> Any:
@@ -54,6 +61,7 @@ def build_model(codec: Codec, config: ModelConfig) -> Any:
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
         loss={name: keras.losses.SparseCategoricalCrossentropy(from_logits=True) for name in outputs},
+        loss_weights=dict(zip(outputs, config.loss_weights)),
         metrics={name: [keras.metrics.SparseCategoricalAccuracy(name="acc")] for name in outputs},
     )
     return model

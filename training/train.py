@@ -53,10 +53,8 @@ class TrainOptions:
 
 
 def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: ModelConfig) -> None:
-    """Start from another run's trained weights (fine-tuning a small corpus from a large one).
-
-    Honest only if that run never saw this corpus' test pieces: use a run of another composer.
-    """
+    """Start from another run's trained weights (fine-tuning a small corpus from a large one, or the same
+    corpus with other options); `train` first makes sure that run never saw this run's held-out pieces."""
     import keras
 
     base = RunFolder(run_path)
@@ -70,6 +68,26 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
         model.set_weights(keras.models.load_model(base.model_path, compile=False).get_weights())
     except ValueError as error:
         raise ContinuoError(f"--init-from {run_path}: its layers do not fit this model ({error})") from None
+
+
+def refuse_seen_pieces(base_path: Path, split: Split) -> None:
+    """A base run that trained on this run's held-out pieces would make its scores a leak, so fine-tuning
+    checks by content digest (the leak check's twin skips this: it is meant to be leaky)."""
+    base = RunFolder(base_path)
+    base_split = base.read_json("manifest.json")["split"]
+    trained = {entry["digest"] for entry in base_split["train"]}
+    validated = {entry["digest"] for entry in base_split["val"]}
+    seen = [
+        piece.name
+        for held_out, pieces in (("val", split.val), ("test", split.test))
+        for piece in pieces
+        if piece.digest in trained or (held_out == "test" and piece.digest in validated)
+    ]
+    if seen:
+        raise ContinuoError(
+            f"--init-from {base.path}: it saw {len(seen)} of this run's held-out pieces in training "
+            f"(e.g. {seen[0]}); start from a run of another corpus, or of this one with the same --seed"
+        )
 
 
 def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
@@ -214,6 +232,8 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
         raise ContinuoError(
             f"no training piece in {options.data} has the {config.window + 1} events one training window needs"
         )
+    if options.init_from is not None:
+        refuse_seen_pieces(options.init_from, split)
     run = RunFolder(options.out)
     run.create()
     run.write_split(split, report, options, config.window)
