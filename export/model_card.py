@@ -62,11 +62,18 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     return rows
 
 
-def _fine_tuning(training: Mapping[str, Any]) -> list[str]:
+def _fine_tuning(training: Mapping[str, Any], composer: str) -> list[str]:
     base = training.get("init_from")
     if not base:
         return []
     chain = f"the `{base['name']}` run (`{base['run']}`)"
+    if base["name"] == composer:  # the same corpus, trained again with other options from where it ended
+        spent = f" ({base['train_seconds'] / 60:.1f} min)" if "train_seconds" in base else ""
+        return [
+            f"- Fine-tuned from {chain}, this corpus with other options and the same split (`train` checks by "
+            "piece digest that the base never trained on this run's validation or test pieces), so the test "
+            f"split stays unseen. The training time above is the fine-tuning only; the base run's{spent} comes first."
+        ]
     corpora = "another composer's corpus, which holds"
     if "itself_from" in base:
         chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run"
@@ -117,7 +124,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
         f"validation {pieces['val']} / {events['val']}, test {pieces['test']} / {events['test']}.",
         f"- Training: {training['epochs_run']} epochs (best {training['best_epoch']}), "
         f"{training['train_seconds'] / 60:.1f} min on this 2-core CPU; `{training['command']}`.",
-        *_fine_tuning(training),
+        *_fine_tuning(training, metadata["composer"]),
         *_training_notes(training, metrics),
         f"- Pitch range seen in training: {metadata['pitch_range'][0]}-{metadata['pitch_range'][1]}; "
         f"Keras-vs-ONNX max |Δlogit| {metadata['parity']['max_abs_logit_difference']:.1e}.",

@@ -76,6 +76,7 @@ def _base_run(info: dict[str, Any]) -> dict[str, Any]:
     if (base / "run.json").is_file():
         base_info = json.loads((base / "run.json").read_text())
         found["name"] = base_info["name"]
+        found["train_seconds"] = base_info["train_seconds"]
         if base_info.get("init_from"):
             found["itself_from"] = _base_run(base_info)["init_from"]
     else:  # a base run whose evaluation was not waited for: its manifest names the corpus folder

@@ -58,6 +58,17 @@ def test_a_fine_tuned_model_names_the_run_it_started_from() -> None:
     assert "Fine-tuned" not in render_card({"bach": (fake_metadata(), 3_900_000)})
 
 
+def test_a_model_fine_tuned_from_its_own_corpus_says_so_and_gives_the_base_time() -> None:
+    metadata = fake_metadata()
+    base = {"run": "runs/palestrina", "name": "palestrina", "train_seconds": 5964.0}
+    metadata["training"] = dict(metadata["training"], init_from=base)
+    metadata["composer"] = "palestrina"
+    card = render_card({"palestrina": (metadata, 3_900_000)})
+    assert "this corpus with other options and the same split" in card
+    assert "the base run's (99.4 min) comes first" in card
+    assert "another composer's corpus" not in card
+
+
 def test_the_seed_spread_checks_the_quality_bar_on_the_mean() -> None:
     one = {"pitch": head(0.62, 0.93, 1.80), "duration": head(0.76, 0.99, 0.9), "shift": head(0.95, 1.0, 0.2)}
     two = {"pitch": head(0.60, 0.90, 2.00), "duration": head(0.74, 0.99, 0.9), "shift": head(0.95, 1.0, 0.2)}
@@ -96,6 +107,7 @@ def test_the_card_says_how_a_run_was_finished_chained_and_leak_checked() -> None
         init_from={"run": "runs/bach", "name": "bach", "itself_from": {"run": "runs/palestrina", "name": "palestrina"}},
     )
     metadata["metrics"]["leak_check"] = {"model": metadata["metrics"]["model"], "epochs": 40}  # type: ignore[index]
+    metadata["composer"] = "mozart"
     card = render_card({"mozart": (metadata, 3_900_000)})
     assert "Fine-tuned from the `bach` run (`runs/bach`), itself fine-tuned from the `palestrina` run" in card
     assert "which `continuo train --finish` did later without retraining" in card
