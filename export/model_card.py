@@ -44,6 +44,10 @@ def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
+def _optional_percent(value: float | None) -> str:
+    return "" if value is None else _percent(value)
+
+
 def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     """The Markdown table rows for one model: predictor, then top-1 / top-5 / bits per head."""
     predictors = [("model", metrics["model"]), ("unigram", metrics["unigram"]), ("5-gram", metrics["5gram"])]
@@ -158,7 +162,7 @@ def render_report(report: Mapping[str, Any]) -> str:
         "|---|---|---|",
         *(f"| {n.replace('_', ' ')} | {report['generated'][n]:.3f} | {report['test_pieces'][n]:.3f} |" for n in names),
         f"| copy rate ({report['copy_run']}-note pitch runs found in the training split) | "
-        f"{report['copy_rate']:.1%} | |",
+        f"{report['copy_rate']:.1%} | {_optional_percent(report.get('test_copy_rate'))} |",
         "",
         f"Bounds (entropy and scale consistency within 10% of the test pieces, copy rate at most 5%): {verdict}.",
         "",

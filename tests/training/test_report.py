@@ -9,7 +9,7 @@ import pytest
 
 from continuo.export.model_card import render_report
 from continuo.live.codec import Codec
-from continuo.training.report import Report, copy_rate, pitch_runs, statistics
+from continuo.training.report import Report, copy_rate, pieces_copy_rate, pitch_runs, statistics
 from tests.live.jack import continuo
 
 CODEC = Codec()
@@ -25,6 +25,14 @@ def test_copy_rate_counts_generated_8_note_runs_found_in_training() -> None:
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72]), training) == 1.0
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72, 50, 51]), training) == pytest.approx(1 / 3)
     assert copy_rate(melody([61, 62, 64, 65, 67, 69, 71, 72]), training) == 0.0
+
+
+def test_the_test_pieces_copy_rate_pools_runs_within_each_piece() -> None:
+    training = pitch_runs([melody([60, 62, 64, 65, 67, 69, 71, 72])])
+    # one piece copies its only run, the other (9 notes, 2 runs) none; no run may span the two pieces
+    pieces = [melody([60, 62, 64, 65, 67, 69, 71, 72]), melody([62, 64, 65, 67, 69, 71, 72, 74, 76])]
+    assert pieces_copy_rate(pieces, training) == pytest.approx(1 / 3)
+    assert pieces_copy_rate([], training) == 0.0
 
 
 def test_statistics_of_a_c_major_scale() -> None:
@@ -43,10 +51,12 @@ def test_verdict_and_card_table() -> None:
              "mean_shift_beats": 0.25, "mean_duration_beats": 1.0}  # fmt: skip
     near = Report("bach", "s", 1.0, 2000, 200, stats | {"pitch_class_entropy": 3.2}, stats, 40, 0.03)
     assert near.checks() == {"pitch_class_entropy": True, "scale_consistency": True, "copy_rate": True}
-    far = Report("bach", "s", 1.0, 2000, 200, stats | {"scale_consistency": 0.7}, stats, 40, 0.08)
+    far = Report("bach", "s", 1.0, 2000, 200, stats | {"scale_consistency": 0.7}, stats, 40, 0.08, test_copy_rate=0.2)
     assert far.checks() == {"pitch_class_entropy": True, "scale_consistency": False, "copy_rate": False}
     table = render_report(far.as_dict())
     assert "| scale consistency | 0.700 | 0.900 |" in table and "copy rate OUT of bound" in table
+    assert "found in the training split) | 8.0% | 20.0% |" in table
+    assert "found in the training split) | 3.0% |  |" in render_report(near.as_dict())
 
 
 def test_report_without_the_corpus_says_how_to_make_it(tmp_path: object) -> None:
