@@ -33,15 +33,20 @@ FAILURE_MODES = """\
 - The window is 30 events: form beyond a few bars (returns, cadence plans, key areas) is not modelled.
   Measured: over stretches as long as a test piece the generated music wanders between keys more than the
   composer does (lower scale consistency in each model's musical report below its metrics); least in
-  the models trained without transposition, which keep to their composer's keys.
-- Small corpora (a handful of pieces) give models that copy long runs from their training pieces; see
-  the piece counts before trusting a model's test figures, which rest on very few pieces there.
+  the models trained without transposition or with a narrower one, which keep near their composer's keys.
+- Small corpora (a handful of pieces): a model's test figures rest on very few pieces there; see the piece
+  counts before trusting them.
+- The copy rate counts 8-note pitch runs, which in chordal music are often two shared chords: read it
+  beside the same rate for the composer's own unseen test pieces (second column), not as plagiarism alone.
 - Velocity is not modelled: the engine plays the velocity it is given.
 """
 
 
 def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
+
+
+DESIGN_TRANSPOSE = 6  # DESIGN.md §3: augment by transposition within ±6 semitones
 
 
 def _optional_percent(value: float | None) -> str:
@@ -95,11 +100,19 @@ def _training_notes(training: Mapping[str, Any], metrics: Mapping[str, Any]) -> 
             f"- The fit's process stopped before its evaluation, which `{training['finished_by']}` did later without "
             f"retraining; the training time is measured from {training['train_seconds_from']}."
         )
-    if training.get("transpose") == 0:
+    transpose = training.get("transpose", DESIGN_TRANSPOSE)
+    if transpose == 0:
         notes.append(
             "- Trained without transposition (`--transpose 0`): it keeps to the keys of its composer's pieces, "
             "which holds its generated music in key (report below), but it scores lower on its test split than "
             "with transposition, and may follow a performer in a key its pieces never use less well (not measured)."
+        )
+    elif transpose < DESIGN_TRANSPOSE:
+        notes.append(
+            f"- Trained with transposition up to ±{transpose} semitones, not the design's ±{DESIGN_TRANSPOSE}: with "
+            f"±{DESIGN_TRANSPOSE} the model treats every key alike and its generated music drifts between keys; "
+            f"with ±{transpose} it keeps near its composer's keys (report below). A performer far from those keys "
+            "may be followed less well (not measured)."
         )
     if "leak_check" in metrics and "--no-leak-check" in training["command"].split():
         notes.append("- The leak check was trained afterwards, by `continuo evaluate --run RUN --leak-check`.")

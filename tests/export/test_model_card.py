@@ -67,6 +67,11 @@ def test_a_model_fine_tuned_from_its_own_corpus_says_so_and_gives_the_base_time(
     assert "this corpus with other options and the same split" in card
     assert "the base run's (99.4 min) comes first" in card
     assert "another composer's corpus" not in card
+    assert "±3 semitones" not in card
+    metadata["training"]["transpose"] = 3  # type: ignore[index]
+    assert "Trained with transposition up to ±3 semitones, not the design's ±6" in render_card(
+        {"palestrina": (metadata, 3_900_000)}
+    )
 
 
 def test_the_seed_spread_checks_the_quality_bar_on_the_mean() -> None:

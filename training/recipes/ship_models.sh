@@ -8,11 +8,19 @@ FINE_TUNE=(--learning-rate 0.001)
 
 continuo corpus --composers bach,palestrina,monteverdi,beethoven,mozart,haydn --out data
 
-# Palestrina (1 296 pieces once duplicates are removed) trains from scratch; it is the base of every other model and holds none of
-# their pieces. A leak check as long as its fit would add about two hours, so it runs 40 epochs (the card
-# says this understates what a random-window split would claim).
+# Palestrina (1 296 pieces once duplicates are removed) trains from scratch with the design's ±6 transposition;
+# it is the base of every other model and holds none of their pieces. It does not ship itself (its generated
+# music drifts between keys: scale consistency 0.861 against 0.961 in its test pieces), so its leak check,
+# which would add about two hours, is skipped.
 continuo train --data data/palestrina --name palestrina --out runs/palestrina --seed 0 "${COMMON[@]}" \
-    --leak-check-epochs 40
+    --no-leak-check
+# The shipped Palestrina: that run fine-tuned on the same split (checked by piece digest) with transposition
+# up to ±3 only. Its music stays near the corpus' keys (scale consistency 0.897) and copies little (2.4% of
+# 8-note pitch runs, against 25.1% for the composer's own test pieces). Without transposition (--transpose 0)
+# it kept better to the keys (0.947) but copied 9.7%, over the 5% bound; the validation pieces' statistics
+# (entropy 2.929, scale consistency 0.962) are those of the test pieces, so the choice holds on either.
+continuo train --data data/palestrina --name palestrina --out runs/palestrina-t3 --seed 0 --dropout 0.1 \
+    --epochs 30 --patience 6 "${FINE_TUNE[@]}" --transpose 3 --init-from runs/palestrina
 
 # Bach, fine-tuned from Palestrina (split seed 0, test pitch top-1 64.5% / 1.69 bits; the same recipe from
 # scratch gave 60.6% / 1.91); seeds 1 and 2 only measure the spread across training seeds (each draws its
@@ -40,8 +48,9 @@ for composer in beethoven mozart monteverdi; do
         "${FINE_TUNE[@]}" --init-from runs/palestrina --transpose 0
 done
 
+declare -A SHIPPED_RUN=([palestrina]=runs/palestrina-t3)
 for composer in bach palestrina monteverdi beethoven mozart haydn; do
-    continuo export "runs/$composer" -o "models/$composer.onnx" --seeds "models/seeds/$composer"
+    continuo export "${SHIPPED_RUN[$composer]:-runs/$composer}" -o "models/$composer.onnx" --seeds "models/seeds/$composer"
     # the musical report at temperature 1.0 over five streams (MusPy, from the offline extra)
     continuo report --model "$composer" --data "data/$composer" --events 2000 --streams 5 --json \
         > "models/reports/$composer.json"
