@@ -469,7 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--transpose", type=semitones, default=6, help="augment by random transposition up to ± this many semitones"
     )
-    train.add_argument("--init-from", help="fine-tune: start from this run's weights (a run of another, larger corpus)")
+    train.add_argument(
+        "--init-from",
+        help="fine-tune: start from this run's weights (another corpus's, or this one's with the same --seed)",
+    )
     train.add_argument("--patience", type=positive_int, default=8, help="epochs without val-loss gain before stopping")
     train.add_argument(
         "--no-leak-check", action="store_true", help="skip training the random-window-split model used as leak check"
