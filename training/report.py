@@ -65,8 +65,7 @@ def pitch_runs(pieces: Sequence[np.ndarray], length: int = COPY_RUN) -> set[tupl
 
 def copy_rate(generated: np.ndarray, known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:
     """Fraction of the generated `length`-note pitch runs found among `known` (the training pieces' runs)."""
-    runs = _runs(generated, length)
-    return sum(run in known for run in runs) / len(runs) if runs else 0.0
+    return pieces_copy_rate([generated], known, length)
 
 
 def pieces_copy_rate(pieces: Sequence[np.ndarray], known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:

@@ -16,8 +16,8 @@ from continuo.training.train import TrainOptions, refuse_seen_pieces
 from tests.training.test_split import pieces
 
 
-def base_run(path: Path, seed: int, offset: int = 0) -> Path:
-    corpus = pieces(60)[offset:] if offset else pieces(60)
+def base_run(path: Path, seed: int) -> Path:
+    corpus = pieces(60)
     options = TrainOptions(data=Path("data/x"), name="x", out=path, seed=seed)
     RunFolder(path).create()
     RunFolder(path).write_split(split_by_piece(corpus, seed), LoadReport(files=len(corpus)), options, 30)

@@ -51,8 +51,9 @@ done
 declare -A SHIPPED_RUN=([palestrina]=runs/palestrina-t3)
 for composer in bach palestrina monteverdi beethoven mozart haydn; do
     continuo export "${SHIPPED_RUN[$composer]:-runs/$composer}" -o "models/$composer.onnx" --seeds "models/seeds/$composer"
-    # the musical report at temperature 1.0 over five streams (MusPy, from the offline extra)
-    continuo report --model "$composer" --data "data/$composer" --events 2000 --streams 5 --json \
+    # the musical report at temperature 1.0 over twenty streams (MusPy, from the offline extra); with five,
+    # beethoven's and haydn's scale consistency passed on seeds 0-4 and missed on seeds 5-9
+    continuo report --model "$composer" --data "data/$composer" --events 2000 --streams 20 --json \
         > "models/reports/$composer.json"
 done
 continuo models --card > models/MODEL_CARD.md
