@@ -85,8 +85,9 @@ def _fine_tuning(training: Mapping[str, Any], composer: str) -> list[str]:
         ]
     corpora = "another composer's corpus, which holds"
     if "itself_from" in base:
-        chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run"
-        corpora = "other composers' corpora, which hold"
+        chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run (`{base['itself_from']['run']}`)"
+        if base["itself_from"]["name"] != base["name"]:
+            corpora = "other composers' corpora, which hold"
     return [
         f"- Fine-tuned from {chain}: trained first on {corpora} none of this model's pieces, so the test split "
         "stays unseen. The training time above is the fine-tuning only; the base run's is its own."

@@ -115,6 +115,10 @@ def test_the_card_says_how_a_run_was_finished_chained_and_leak_checked() -> None
     metadata["composer"] = "mozart"
     card = render_card({"mozart": (metadata, 3_900_000)})
     assert "Fine-tuned from the `bach` run (`runs/bach`), itself fine-tuned from the `palestrina` run" in card
+    assert "trained first on other composers' corpora" in card
+    same = dict(metadata["training"], init_from={"run": "runs/palestrina-t3", "name": "palestrina",
+                "itself_from": {"run": "runs/palestrina", "name": "palestrina"}})  # fmt: skip
+    assert "trained first on another composer's corpus" in render_card({"mozart": (dict(metadata, training=same), 1)})
     assert "which `continuo train --finish` did later without retraining" in card
     assert "The leak check trained 40 epochs, fewer than the model's 42" in card
     assert "The leak check was trained afterwards" in card
