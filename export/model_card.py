@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from continuo.training.report import MUSIC_METRICS, TIMING_METRICS
+from continuo.training.windows import DESIGN_TRANSPOSE
 
 FIELDS = ("pitch", "duration", "shift")
 
@@ -23,6 +24,18 @@ Palestrina collections) carry non-commercial terms. Treat the models as trained 
 check the music21 corpus licence before any commercial use of a model or of music it generates.
 """
 
+SELECTION = """\
+## How the shipped options were chosen
+
+The base run (Palestrina from scratch, ±6 transposition) was trained once. The other choices were made
+among a few variants looking at **test-split** figures: Bach fine-tuned from Palestrina rather than trained
+from scratch (test pitch top-1), and the transposition range, base run and dropout of the other five (their
+musical report, which compares generated music with the test pieces). So those figures are not untouched
+held-out ones. Where it was checked, the validation pieces rank the variants the same way (palestrina,
+beethoven, haydn; haydn's validation split is one piece); the training recipe
+(`training/recipes/ship_models.sh`) lists the variants tried and their figures.
+"""
+
 FAILURE_MODES = """\
 ## Known failure modes (all models)
 
@@ -32,8 +45,9 @@ FAILURE_MODES = """\
   apart (a note of a chord lasting much longer than the others).
 - The window is 30 events: form beyond a few bars (returns, cadence plans, key areas) is not modelled.
   Measured: over stretches as long as a test piece the generated music wanders between keys more than the
-  composer does (lower scale consistency in each model's musical report below its metrics); least in
-  the models trained without transposition or with a narrower one, which keep near their composer's keys.
+  composer does (lower scale consistency in each model's musical report below its metrics). For each
+  composer where both were measured, a model trained without transposition or with a narrower one kept
+  nearer its composer's keys than one trained with the design's ±6.
 - Small corpora (a handful of pieces): a model's test figures rest on very few pieces there; see the piece
   counts before trusting them.
 - The copy rate counts 8-note pitch runs, which in chordal music are often two shared chords: read it
@@ -44,9 +58,6 @@ FAILURE_MODES = """\
 
 def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
-
-
-DESIGN_TRANSPOSE = 6  # DESIGN.md §3: augment by transposition within ±6 semitones
 
 
 def _optional_percent(value: float | None) -> str:
@@ -79,11 +90,12 @@ def _fine_tuning(training: Mapping[str, Any], composer: str) -> list[str]:
     if base["name"] == composer:  # the same corpus, trained again with other options from where it ended
         spent = f" ({base['train_seconds'] / 60:.1f} min)" if "train_seconds" in base else ""
         return [
-            f"- Fine-tuned from {chain}, this corpus with other options and the same split (`train` checks by "
-            "piece digest that the base never trained on this run's validation or test pieces), so the test "
-            f"split stays unseen. The training time above is the fine-tuning only; the base run's{spent} comes first."
+            f"- Fine-tuned from {chain}, a run of this composer's corpus with other options (`train` checked by "
+            "piece digest that neither it nor any run it started from trained or validated on this run's test "
+            f"pieces), so the test split stays unseen. The training time above is the fine-tuning only; the base "
+            f"run's{spent} comes first."
         ]
-    corpora = "another composer's corpus, which holds"
+    corpora = "another composer's corpus, which holds"  # and `train` checked the pieces by digest
     if "itself_from" in base:
         chain += f", itself fine-tuned from the `{base['itself_from']['name']}` run (`{base['itself_from']['run']}`)"
         if base["itself_from"]["name"] != base["name"]:
@@ -249,7 +261,7 @@ def render_card(
             parts.append(render_seed_spread(spreads[name]))
         if reports and name in reports:
             parts.append(render_report(reports[name]))
-    parts += [LICENCE, FAILURE_MODES]
+    parts += [SELECTION, LICENCE, FAILURE_MODES]
     return "\n".join(parts)
 
 

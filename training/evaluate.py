@@ -37,7 +37,7 @@ def evaluate_split(logits: LogitsFunction, split: Split, codec: Codec, window: i
 
 def evaluate_run(path: Path) -> dict[str, Any]:
     """Fresh scores from the saved model and pieces; the leak check is read from training's record."""
-    from continuo.training.model import keras_logits
+    from continuo.training.model import ModelConfig, keras_logits
 
     run = RunFolder(path)
     info = run.read_json("run.json")
@@ -50,7 +50,9 @@ def evaluate_run(path: Path) -> dict[str, Any]:
     metrics["name"] = info["name"]
     metrics["seed"] = info["seed"]
     metrics["command"] = info["command"]
-    metrics["recipe"] = {key: info.get(key) for key in ("config", "transpose", "init_from", "epochs_requested")}
+    metrics["recipe"] = {key: info.get(key) for key in ("transpose", "init_from", "epochs_requested")} | {
+        "config": ModelConfig(**info["config"]).as_dict()  # a field added later reads back as its default
+    }
     return metrics
 
 

@@ -25,6 +25,7 @@ from continuo.training.runfolder import RunFolder, fit_options
 from continuo.training.scoring import FIELDS, score_positions
 from continuo.training.split import Split, split_by_piece
 from continuo.training.windows import (
+    DESIGN_TRANSPOSE,
     all_windows,
     as_inputs_targets,
     epoch_windows,
@@ -45,7 +46,7 @@ class TrainOptions:
     max_pieces: int | None = None
     seed: int = 0
     patience: int = 8
-    transpose: int = 6
+    transpose: int = DESIGN_TRANSPOSE
     leak_check: bool = True
     leak_check_epochs: int | None = None  # None: as many as the real model's best epoch
     init_from: Path | None = None  # fine-tune: start from this run's weights (another corpus)
@@ -71,23 +72,35 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
 
 
 def refuse_seen_pieces(base_path: Path, split: Split) -> None:
-    """A base run that trained on this run's held-out pieces would make its scores a leak, so fine-tuning
-    checks by content digest (the leak check's twin skips this: it is meant to be leaky)."""
-    base = RunFolder(base_path)
-    base_split = base.read_json("manifest.json")["split"]
-    trained = {entry["digest"] for entry in base_split["train"]}
-    validated = {entry["digest"] for entry in base_split["val"]}
-    seen = [
-        piece.name
-        for held_out, pieces in (("val", split.val), ("test", split.test))
-        for piece in pieces
-        if piece.digest in trained or (held_out == "test" and piece.digest in validated)
-    ]
-    if seen:
-        raise ContinuoError(
-            f"--init-from {base.path}: it saw {len(seen)} of this run's held-out pieces in training "
-            f"(e.g. {seen[0]}); start from a run of another corpus, or of this one with the same --seed"
-        )
+    """A base run, or any run it was itself fine-tuned from, that trained or validated on this run's
+    held-out pieces would make its scores a leak, so fine-tuning checks by content digest all the way back
+    (the leak check's twin skips this: it is meant to be leaky)."""
+    held_out = {"val": {p.digest: p.name for p in split.val}, "test": {p.digest: p.name for p in split.test}}
+    visited: set[Path] = set()
+    ancestor: Path | None = base_path
+    while ancestor is not None and ancestor.resolve() not in visited:
+        visited.add(ancestor.resolve())
+        manifest = RunFolder(ancestor).read_json("manifest.json")
+        trained = {entry["digest"] for entry in manifest["split"]["train"]}
+        validated = {entry["digest"] for entry in manifest["split"]["val"]}
+        seen = [name for digest, name in held_out["val"].items() if digest in trained]
+        seen += [name for digest, name in held_out["test"].items() if digest in trained | validated]
+        if seen:
+            via = "" if ancestor == base_path else f" (through its base run {ancestor})"
+            raise ContinuoError(
+                f"--init-from {base_path}{via}: it saw {len(seen)} of this run's held-out pieces in training or "
+                f"validation (e.g. {seen[0]}); start from a run of another corpus, or of this one with the same "
+                "data and --seed"
+            )
+        ancestor = _base_of(ancestor, manifest)
+
+
+def _base_of(run_path: Path, manifest: dict[str, Any]) -> Path | None:
+    """The run this one was fine-tuned from: in its manifest, or (older runs) in its run.json."""
+    base = manifest.get("fit_options", {}).get("init_from")
+    if base is None and (run_path / "run.json").is_file():
+        base = RunFolder(run_path).read_json("run.json").get("init_from")
+    return None if base is None else Path(base)
 
 
 def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
@@ -294,6 +307,8 @@ def finish_fit(options: TrainOptions, command: str = "") -> RunFolder:
             f"not {options.data} with seed {options.seed}; give the original command's options"
         )
     recorded = manifest.get("fit_options")  # absent in runs begun before it was recorded
+    if recorded is not None:  # a config stored before a field existed reads back with that field's default
+        recorded = recorded | {"config": ModelConfig(**recorded["config"]).as_dict()}
     if recorded is not None and recorded != fit_options(options):
         raise ContinuoError(
             f"--finish: {run.path} was fitted with {recorded}, not {fit_options(options)}; give the original options"

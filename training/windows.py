@@ -13,6 +13,7 @@ import numpy as np
 from continuo.training.loader import Piece
 
 PITCH_LIMIT = 127
+DESIGN_TRANSPOSE = 6  # DESIGN.md §3: augment the training split by transposition within ±6 semitones
 
 
 def _starts(length: int, span: int, offset: int, stride: int) -> np.ndarray:

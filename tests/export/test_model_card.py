@@ -64,7 +64,7 @@ def test_a_model_fine_tuned_from_its_own_corpus_says_so_and_gives_the_base_time(
     metadata["training"] = dict(metadata["training"], init_from=base)
     metadata["composer"] = "palestrina"
     card = render_card({"palestrina": (metadata, 3_900_000)})
-    assert "this corpus with other options and the same split" in card
+    assert "a run of this composer's corpus with other options" in card
     assert "the base run's (99.4 min) comes first" in card
     assert "another composer's corpus" not in card
     assert "±3 semitones" not in card

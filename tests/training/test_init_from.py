@@ -16,9 +16,9 @@ from continuo.training.train import TrainOptions, refuse_seen_pieces
 from tests.training.test_split import pieces
 
 
-def base_run(path: Path, seed: int) -> Path:
+def base_run(path: Path, seed: int, init_from: Path | None = None) -> Path:
     corpus = pieces(60)
-    options = TrainOptions(data=Path("data/x"), name="x", out=path, seed=seed)
+    options = TrainOptions(data=Path("data/x"), name="x", out=path, seed=seed, init_from=init_from)
     RunFolder(path).create()
     RunFolder(path).write_split(split_by_piece(corpus, seed), LoadReport(files=len(corpus)), options, 30)
     return path
@@ -37,6 +37,13 @@ def test_a_base_split_another_way_is_refused_with_how_many_pieces_it_saw(tmp_pat
     base = base_run(tmp_path / "base", seed=0)
     with pytest.raises(ContinuoError, match=r"--init-from .*base: it saw \d+ of this run's held-out pieces"):
         refuse_seen_pieces(base, split_by_piece(pieces(60), seed=1))
+
+
+def test_a_base_whose_own_base_saw_the_pieces_is_refused(tmp_path: Path) -> None:
+    grandparent = base_run(tmp_path / "first", seed=1)
+    parent = base_run(tmp_path / "second", seed=0, init_from=grandparent)
+    with pytest.raises(ContinuoError, match=r"second \(through its base run .*first\): it saw \d+ of"):
+        refuse_seen_pieces(parent, split_by_piece(pieces(60), seed=0))
 
 
 def test_a_base_without_a_manifest_is_one_clear_error(tmp_path: Path) -> None:

@@ -119,6 +119,30 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
     assert scored["5gram"] == metadata["metrics"]["5gram"]
 
 
+def test_fine_tuning_from_a_run_that_saw_the_test_pieces_is_refused_before_any_folder(
+    tiny_run: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    folder, run, _ = tiny_run
+    out = tmp_path / "leaky"
+    result = subprocess.run(
+        [sys.executable, "-m", "continuo.live", "train", "--data", str(folder), "--name", "tiny", "--out", str(out),
+         "--seed", "3", "--units", "64", "--init-from", str(run)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "held-out pieces in training or validation" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_loss_weights_reach_the_compiled_model() -> None:
+    from continuo.live.codec import Codec
+    from continuo.training.model import ModelConfig, build_model
+
+    model = build_model(Codec(), ModelConfig(units=8, loss_weights=(1.0, 2.5, 0.5)))
+    weights = model.get_compile_config()["loss_weights"]
+    assert weights == {"pitch_logits": 1.0, "duration_logits": 2.5, "shift_logits": 0.5}
+
+
 def copy_of(run: Path, tmp_path: Path) -> Path:
     """A scratch copy of the module's tiny run, for tests that alter it."""
     copy = tmp_path / "run"

@@ -41,7 +41,8 @@ continuo evaluate --run runs/bach --run runs/bach-seed1 --run runs/bach-seed2 --
 # keys more, scale consistency 0.693 vs 0.735 and 0.704 vs 0.785 over five streams; not adopted.)
 # All four without transposition: with it, their generated music wandered out of key. Scale consistency
 # over 20 streams against their test pieces: haydn 0.853 vs 0.839 (0.750 with ±6, 0.728 with ±3); mozart
-# 0.854 vs 0.937; monteverdi 0.912 vs 0.922; at a cost in test pitch top-1 (haydn 18.4% -> 14.6%, mozart
+# 0.854 vs 0.937; monteverdi 0.912 vs 0.922 (with ±6, over five streams: 0.735 and 0.780); at a cost in test
+# pitch top-1 (haydn 18.4% -> 14.6%, mozart
 # 28.1% -> 22.0%, monteverdi 42.8% -> 40.1%; all still above their 5-gram).
 for composer in haydn mozart monteverdi; do
     continuo train --data "data/$composer" --name "$composer" --out "runs/$composer" --seed 0 "${COMMON[@]}" \
