@@ -99,6 +99,14 @@ class RunFolder:
             parts[name] = [Piece(e["name"], events, e["digest"]) for e, events in zip(entries, chunks)]
         return Split(parts["train"], parts["val"], parts["test"])
 
+    def base_run(self, manifest: dict[str, Any] | None = None) -> Path | None:
+        """The run this one was fine-tuned from: in its manifest, or (runs older than fit_options) its run.json."""
+        manifest = self.read_json("manifest.json") if manifest is None else manifest
+        base = manifest.get("fit_options", {}).get("init_from")
+        if base is None and (self.path / "run.json").is_file():
+            base = self.read_json("run.json").get("init_from")
+        return None if base is None else Path(base)
+
     def load_model(self) -> Any:
         if not self.model_path.exists():
             raise ContinuoError(f"run folder {self.path} has no model.keras: did training finish?")

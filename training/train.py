@@ -80,11 +80,12 @@ def refuse_seen_pieces(base_path: Path, split: Split) -> None:
     ancestor: Path | None = base_path
     while ancestor is not None and ancestor.resolve() not in visited:
         visited.add(ancestor.resolve())
-        manifest = RunFolder(ancestor).read_json("manifest.json")
+        run = RunFolder(ancestor)
+        manifest = run.read_json("manifest.json")
         trained = {entry["digest"] for entry in manifest["split"]["train"]}
-        validated = {entry["digest"] for entry in manifest["split"]["val"]}
+        trained_or_validated = trained | {entry["digest"] for entry in manifest["split"]["val"]}
         seen = [name for digest, name in held_out["val"].items() if digest in trained]
-        seen += [name for digest, name in held_out["test"].items() if digest in trained | validated]
+        seen += [name for digest, name in held_out["test"].items() if digest in trained_or_validated]
         if seen:
             via = "" if ancestor == base_path else f" (through its base run {ancestor})"
             raise ContinuoError(
@@ -92,15 +93,7 @@ def refuse_seen_pieces(base_path: Path, split: Split) -> None:
                 f"validation (e.g. {seen[0]}); start from a run of another corpus, or of this one with the same "
                 "data and --seed"
             )
-        ancestor = _base_of(ancestor, manifest)
-
-
-def _base_of(run_path: Path, manifest: dict[str, Any]) -> Path | None:
-    """The run this one was fine-tuned from: in its manifest, or (older runs) in its run.json."""
-    base = manifest.get("fit_options", {}).get("init_from")
-    if base is None and (run_path / "run.json").is_file():
-        base = RunFolder(run_path).read_json("run.json").get("init_from")
-    return None if base is None else Path(base)
+        ancestor = run.base_run(manifest)
 
 
 def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:

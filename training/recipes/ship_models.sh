@@ -10,16 +10,16 @@ continuo corpus --composers bach,palestrina,monteverdi,beethoven,mozart,haydn --
 
 # Palestrina (1 296 pieces once duplicates are removed) trains from scratch with the design's ±6 transposition;
 # it is the base of every other model and holds none of their pieces. It does not ship itself (its generated
-# music drifts between keys: scale consistency 0.861 against 0.961 in its test pieces over five streams), so its leak check,
-# which would add about two hours, is skipped.
+# music drifts between keys: scale consistency 0.861 against 0.961 in its test pieces over five streams), so
+# its leak check, which would add about two hours, is skipped.
 continuo train --data data/palestrina --name palestrina --out runs/palestrina --seed 0 "${COMMON[@]}" \
     --no-leak-check
 # The shipped Palestrina: that run fine-tuned on the same split (checked by piece digest) with transposition
 # up to ±3 only. Its music stays near the corpus' keys (scale consistency 0.877 over 20 streams, 0.897 over
 # five) and copies little (2.4% of 8-note pitch runs, against 25.1% for the composer's own test pieces).
 # Without transposition it kept better to the keys (0.947, five streams) but copied 9.7%, over the 5% bound;
-# the validation pieces' statistics
-# (entropy 2.929, scale consistency 0.962) are those of the test pieces, so the choice holds on either.
+# the validation pieces' statistics (entropy 2.929, scale consistency 0.962) are those of the test pieces,
+# so the choice holds on either.
 continuo train --data data/palestrina --name palestrina --out runs/palestrina-t3 --seed 0 --dropout 0.1 \
     --epochs 30 --patience 6 "${FINE_TUNE[@]}" --transpose 3 --init-from runs/palestrina
 
@@ -42,8 +42,8 @@ continuo evaluate --run runs/bach --run runs/bach-seed1 --run runs/bach-seed2 --
 # All four without transposition: with it, their generated music wandered out of key. Scale consistency
 # over 20 streams against their test pieces: haydn 0.853 vs 0.839 (0.750 with ±6, 0.728 with ±3); mozart
 # 0.854 vs 0.937; monteverdi 0.912 vs 0.922 (with ±6, over five streams: 0.735 and 0.780); at a cost in test
-# pitch top-1 (haydn 18.4% -> 14.6%, mozart
-# 28.1% -> 22.0%, monteverdi 42.8% -> 40.1%; all still above their 5-gram).
+# pitch top-1 (haydn 18.4% -> 14.6%, mozart 28.1% -> 22.0%, monteverdi 42.8% -> 40.1%; all still above their
+# 5-gram).
 for composer in haydn mozart monteverdi; do
     continuo train --data "data/$composer" --name "$composer" --out "runs/$composer" --seed 0 "${COMMON[@]}" \
         "${FINE_TUNE[@]}" --init-from runs/palestrina --transpose 0
