@@ -45,7 +45,6 @@ fraction = _bounded(float, lambda v: 0 <= v < 1, "a number from 0 up to (not inc
 channel = _bounded(int, lambda v: 1 <= v <= 16, "a MIDI channel from 1 to 16")
 velocity = _bounded(int, lambda v: 1 <= v <= 127, "a velocity from 1 to 127")
 BACKEND_CHOICES = ("auto", "alsa", "jack", "coremidi", "windows")
-head_count = _bounded(int, lambda v: 0 <= v <= 16, "a whole number of attention heads from 0 to 16")
 semitones = _bounded(int, lambda v: 0 <= v <= 12, "a whole number of semitones from 0 to 12")
 
 
@@ -125,7 +124,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             learning_rate=args.learning_rate,
             dropout=args.dropout,
             loss_weights=args.loss_weights,
-            attention_heads=args.attention_heads,
         ),
     )
     if args.no_leak_check and args.leak_check_epochs:
@@ -467,13 +465,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=head_weights,
         default=(1.0, 1.0, 1.0),
         help="how much each head's loss counts, pitch,duration,shift (default 1,1,1)",
-    )
-    train.add_argument(
-        "--attention-heads",
-        type=head_count,
-        default=0,
-        metavar="N",
-        help="add causal self-attention with N heads after the LSTMs (0-16; default 0, the seed architecture)",
     )
     train.add_argument(
         "--transpose", type=semitones, default=6, help="augment by random transposition up to ± this many semitones"

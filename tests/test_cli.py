@@ -55,13 +55,6 @@ def test_loss_weights_must_be_three_positive_numbers(value: str, capsys: pytest.
     assert "--loss-weights" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value", ["-1", "17", "two"])
-def test_attention_heads_must_be_a_whole_number_from_0_to_16(value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["train", "--data", "d", "--name", "n", "--out", "o", "--attention-heads", value])
-    assert "--attention-heads: expected a whole number of attention heads from 0 to 16" in capsys.readouterr().err
-
-
 def test_loss_weights_are_read_as_pitch_duration_shift() -> None:
     args = build_parser().parse_args(["train", "--data", "d", "--name", "n", "--out", "o", "--loss-weights", "1,2.5,1"])
     assert args.loss_weights == (1.0, 2.5, 1.0)

@@ -21,9 +21,6 @@ class ModelConfig:
     # pitch, duration, shift: the summed loss drives the shared LSTM and early stopping, so a head whose
     # loss is small next to pitch's gets little of the model's attention unless it is weighted up
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    # 0 keeps the seed architecture; N > 0 adds causal self-attention with N heads over the LSTM outputs, so
-    # each step can look straight back at any event of the window (the same voice a chord ago, say)
-    attention_heads: int = 0
 
     def __post_init__(self) -> None:  # JSON gives a list back
         object.__setattr__(self, "loss_weights", tuple(float(w) for w in self.loss_weights))
@@ -55,8 +52,6 @@ def build_model(codec: Codec, config: ModelConfig) -> Any:
     for layer in range(config.layers):
         hidden = keras.layers.LSTM(config.units, return_sequences=True, name=f"lstm_{layer + 1}")(hidden)
         hidden = keras.layers.Dropout(config.dropout, name=f"dropout_{layer + 1}")(hidden)
-    if config.attention_heads:
-        hidden = _causal_self_attention(keras, hidden, config)
     outputs = {
         "pitch_logits": keras.layers.Dense(PITCH_CLASSES, name="pitch_logits")(hidden),
         "duration_logits": keras.layers.Dense(codec.n_durations, name="duration_logits")(hidden),
@@ -70,19 +65,6 @@ def build_model(codec: Codec, config: ModelConfig) -> Any:
         metrics={name: [keras.metrics.SparseCategoricalAccuracy(name="acc")] for name in outputs},
     )
     return model
-
-
-def _causal_self_attention(keras: Any, hidden: Any, config: ModelConfig) -> Any:
-    """A residual attention block whose last projection starts at zero, so a model fine-tuned from a run
-    without attention starts out computing exactly what that run computed and learns how much to attend."""
-    attended = keras.layers.MultiHeadAttention(
-        num_heads=config.attention_heads,
-        key_dim=max(1, config.units // config.attention_heads),
-        dropout=config.dropout,
-        name="self_attention",
-    )(hidden, hidden, use_causal_mask=True)
-    attended = keras.layers.Dense(config.units, kernel_initializer="zeros", name="attention_projection")(attended)
-    return keras.layers.Add(name="attention_residual")([hidden, attended])
 
 
 def keras_logits(model: Any) -> Any:

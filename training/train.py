@@ -65,23 +65,19 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
         info = base.read_json("run.json")
         if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
             raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
-    base_layers = {layer.name: layer for layer in keras.models.load_model(base.model_path, compile=False).layers}
-    layers = {layer.name: layer for layer in model.layers}
-    lacking = sorted(name for name, layer in base_layers.items() if layer.weights and name not in layers)
+    trained = {layer.name: layer for layer in keras.models.load_model(base.model_path, compile=False).layers}
+    trained = {name: layer for name, layer in trained.items() if layer.weights}
+    layers = {layer.name: layer for layer in model.layers if layer.weights}
+    lacking = sorted(trained.keys() - layers.keys()) + sorted(layers.keys() - trained.keys())
     if lacking:
-        raise ContinuoError(f"--init-from {run_path}: this model has no layer {lacking[0]!r} to take its weights")
-    for name, layer in base_layers.items():
-        if not layer.weights:
-            continue
+        raise ContinuoError(f"--init-from {run_path}: layer {lacking[0]!r} is in only one of the two models")
+    for name, layer in trained.items():
         try:
             layers[name].set_weights(layer.get_weights())
-        except (KeyError, ValueError) as error:
+        except ValueError as error:
             raise ContinuoError(
                 f"--init-from {run_path}: its layer {name!r} does not fit this model ({error})"
             ) from None
-    fresh = [name for name, layer in layers.items() if layer.weights and name not in base_layers]
-    if fresh:  # a block the base run did not have (attention added in fine-tuning) starts from its initialiser
-        print(f"--init-from {run_path}: layers new in this model start untrained: {', '.join(fresh)}")
 
 
 def refuse_seen_pieces(base_path: Path, split: Split) -> None:
