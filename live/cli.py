@@ -247,6 +247,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         backend=args.backend,
         duration=args.duration,
         record=Path(args.record) if args.record else None,
+        record_part_minutes=args.record_part_minutes,
         timing_report=Path(args.timing_report) if args.timing_report else None,
         quiet=args.quiet,
         print_notes=args.print_notes,
@@ -395,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")
     play.add_argument("--duration", type=positive_float, help="stop after this many seconds (default: endless)")
     play.add_argument("--record", help="also write what is sent to this .mid file")
+    play.add_argument(
+        "--record-part-minutes",
+        type=positive_float,
+        help="for long runs: write the take as FILE-0001.mid, FILE-0002.mid, ... one per this many minutes at "
+        "--tempo, each saved as it ends (default: one file at the end)",
+    )
     play.add_argument("--timing-report", help="at exit, write how late each note-on left (ms) to this JSON file")
     play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
     play.add_argument("--quiet", action="store_true", help="no status line")

@@ -7,6 +7,7 @@ CC123 + CC120 on the channels used, saves the recording, and only then closes th
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -42,7 +43,7 @@ from continuo.live.ports import (
     open_output,
 )
 from continuo.live.priority import request_realtime
-from continuo.live.recorder import Recorder
+from continuo.live.recorder import PartedRecorder, Recorder
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import choose_seed
@@ -73,6 +74,7 @@ class PlayRequest:
     backend: str = "auto"
     duration: float | None = None
     record: Path | None = None
+    record_part_minutes: float | None = None  # None: one take, written at the end
     timing_report: Path | None = None
     quiet: bool = False
     print_notes: bool = False
@@ -120,6 +122,8 @@ def _check(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError("--output none plays to no port: give --record FILE.mid to keep the notes")
     if request.record is not None:
         check_writable(request.record, "--record")
+    elif request.record_part_minutes is not None:
+        raise ContinuoError("--record-part-minutes needs --record FILE.mid to name the parts")
     return settings
 
 
@@ -225,7 +229,7 @@ class _Session:
         self.request, self.settings, self.model, self.setup, self.out = request, settings, model, setup, out
         self.status = StatusLine(out, enabled=out.isatty() and not request.quiet)
         self.print_notes = request.print_notes or setup.jack is not None
-        self.recorder = Recorder() if request.record is not None else None
+        self.recorder = _recorder(request)
         self.sent: deque[tuple[float, mido.Message]] = deque()
         self.log = request.log.open("w") if request.log is not None else None
         self.clock: Clock = setup.follower or TempoClock(request.tempo)
@@ -340,6 +344,11 @@ class _Session:
         # and never behind a generator thread preempted by a busy neighbour while holding it.
         sys.setswitchinterval(0.0005)
         request_realtime(GENERATOR_PRIORITY)
+        # A full garbage collection holds that lock while it scans every tracked object: about 12 ms for
+        # what is loaded by now (modules, model, ports), again and again for as long as the music plays.
+        # Those objects live until exit anyway, so collect once and leave them out of every later scan.
+        gc.collect()
+        gc.freeze()
         port_failed: str | None = None
         try:
             self.announce(seed_name)
@@ -354,7 +363,9 @@ class _Session:
             except Exception as error:  # the port is gone: nothing can sound on it any more
                 port_failed = port_failed or str(error)
             self.status.clear()
-            if self.recorder is not None and self.request.record is not None:
+            if isinstance(self.recorder, PartedRecorder):
+                self.recorder.close()
+            elif self.recorder is not None and self.request.record is not None:
                 self.recorder.save(self.request.record, self.request.tempo)
             try:
                 self.scheduler.stop_clock()
@@ -367,6 +378,14 @@ class _Session:
             if self.request.timing_report is not None and self.scheduler.lateness is not None:
                 write_timing_report(self.request.timing_report, self.scheduler.lateness)
         return port_failed
+
+
+def _recorder(request: PlayRequest) -> Recorder | None:
+    if request.record is None:
+        return None
+    if request.record_part_minutes is None:
+        return Recorder()
+    return PartedRecorder(request.record, request.tempo, request.record_part_minutes * request.tempo)
 
 
 def play(request: PlayRequest, out: TextIO | None = None) -> int:
@@ -391,6 +410,9 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
         setup.close()
         if not request.quiet and out.isatty():
             out.write(f"continuo: stopped after {session.scheduler.notes_sent} notes; all notes off\n")
+        if isinstance(session.recorder, PartedRecorder) and session.recorder.failure is not None:
+            print(f"continuo play: error: {session.recorder.failure} (later parts may be missing)", file=sys.stderr)
+            return EXIT_FAILURE
         return EXIT_OK
     print(f"continuo play: error: output {setup.description} failed: {port_failed}", file=sys.stderr)
     sys.stdout.flush()

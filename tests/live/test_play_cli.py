@@ -35,6 +35,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["--tempo", "1000"], "tempo"),
         (["--program-models", "bach,mahler", "--input-name", "x"], "unknown model 'mahler'"),
         (["--output", "none", "--record", "take.mid", "--send-clock"], "no MIDI system to follow or send clock"),
+        (["--record-part-minutes", "1"], "--record-part-minutes needs --record"),
+        (["--record", "take.mid", "--record-part-minutes", "0"], "--record-part-minutes"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], expected: str) -> None:
@@ -82,6 +84,22 @@ def test_output_none_with_record_plays_in_real_time_from_a_seed_file(tmp_path: P
     assert sum(m.type == "note_on" for m in messages) >= 2
     assert note_balance(messages) == set()
     assert result.stderr == ""
+
+
+def test_a_long_take_is_written_in_parts_that_each_end_every_note(tmp_path: Path) -> None:
+    record = tmp_path / "take.mid"
+    result = run(
+        "--output", "none", "--record", str(record), "--record-part-minutes", "0.02", "--tempo", "120",
+        "--duration", "3.5", "--seed", "4",
+    )  # fmt: skip  # parts of 2.4 beats, 7 beats played
+    assert result.returncode == 0, result.stderr
+    parts = sorted(tmp_path.iterdir())
+    assert [p.name for p in parts] == ["take-0001.mid", "take-0002.mid", "take-0003.mid"]
+    for part in parts:
+        messages = recorded_messages(part)
+        assert note_balance([m for _, m in messages]) == set()
+        assert messages and messages[-1][0] <= 2.4 + 1e-6  # each part is its own piece, from tick 0
+    assert any(m.type == "note_on" for _, m in recorded_messages(parts[0]))
 
 
 def test_a_terminal_gets_a_status_line_and_a_pipe_gets_nothing(tmp_path: Path) -> None:

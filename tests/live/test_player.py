@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-
-import mido
 
 from continuo.live.codec import Codec, Event
 from continuo.live.player import MAX_EVENTS_PER_ROUND, Player, PlayOptions
-from continuo.live.recorder import Recorder
 from continuo.live.scheduler import Scheduler
 from tests.live.fakes import RecordingPort, fake_clock
 
@@ -68,20 +64,6 @@ def test_nothing_starts_at_or_after_the_end() -> None:
     player.schedule_until(10.0)
     assert [beat for beat, _ in onsets(player)] == [0.0, 0.5]
     assert player.finished
-
-
-def test_recorder_writes_what_was_sent_in_order_with_the_tempo(tmp_path: Path) -> None:
-    recorder = Recorder()
-    recorder(0.0, mido.Message("note_on", note=60, velocity=80))
-    recorder(0.5, mido.Message("note_off", note=60))
-    recorder(0.5, mido.Message("control_change", control=123))
-    target = tmp_path / "take.mid"
-    recorder.save(target, bpm=90)
-    midi = mido.MidiFile(target)
-    messages = [m for m in midi.tracks[0] if not m.is_meta]
-    assert [(m.type, m.time) for m in messages] == [("note_on", 0), ("note_off", 240), ("control_change", 0)]
-    assert [m.tempo for m in midi.tracks[0] if m.type == "set_tempo"] == [mido.bpm2tempo(90)]
-    assert list(tmp_path.iterdir()) == [target]
 
 
 def test_a_model_stuck_on_one_endless_chord_cannot_hold_the_main_loop() -> None:

@@ -1,0 +1,106 @@
+"""The take: what was sent, by beat; for long runs, in parts that are whole pieces on their own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import mido
+
+from continuo.live.recorder import PartedRecorder, Recorder
+from tests.live.jack import note_balance, recorded_messages
+
+
+def on(note: int, velocity: int = 80, channel: int = 0) -> mido.Message:
+    return mido.Message("note_on", note=note, velocity=velocity, channel=channel)
+
+
+def off(note: int, channel: int = 0) -> mido.Message:
+    return mido.Message("note_off", note=note, channel=channel)
+
+
+def test_recorder_writes_what_was_sent_in_order_with_the_tempo(tmp_path: Path) -> None:
+    recorder = Recorder()
+    recorder(0.0, on(60))
+    recorder(0.5, off(60))
+    recorder(0.5, mido.Message("control_change", control=123))
+    target = tmp_path / "take.mid"
+    recorder.save(target, bpm=90)
+    midi = mido.MidiFile(target)
+    messages = [m for m in midi.tracks[0] if not m.is_meta]
+    assert [(m.type, m.time) for m in messages] == [("note_on", 0), ("note_off", 240), ("control_change", 0)]
+    assert [m.tempo for m in midi.tracks[0] if m.type == "set_tempo"] == [mido.bpm2tempo(90)]
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def summary(path: Path) -> list[tuple[float, str, int, int]]:
+    """(beat, type, note, velocity of a note-on; 0 for a note-off) of each note message in a take file."""
+    return [
+        (beat, m.type, m.note, m.velocity if m.type == "note_on" else 0)
+        for beat, m in recorded_messages(path)
+        if m.type in ("note_on", "note_off")
+    ]
+
+
+def test_a_note_sounding_across_a_cut_ends_in_one_part_and_starts_the_next(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.0, on(60))
+    recorder(1.0, off(60))
+    recorder(3.0, on(62, velocity=55))  # still sounding at beat 4
+    recorder(5.0, on(64))
+    recorder(6.0, off(62))
+    recorder(6.0, off(64))
+    recorder.close()
+    first, second = tmp_path / "take-0001.mid", tmp_path / "take-0002.mid"
+    assert sorted(tmp_path.iterdir()) == [first, second]
+    assert summary(first) == [(0.0, "note_on", 60, 80), (1.0, "note_off", 60, 0), (3.0, "note_on", 62, 55),
+                              (4.0, "note_off", 62, 0)]  # fmt: skip
+    assert summary(second) == [(0.0, "note_on", 62, 55), (1.0, "note_on", 64, 80), (2.0, "note_off", 62, 0),
+                               (2.0, "note_off", 64, 0)]  # fmt: skip
+    for part in (first, second):
+        assert note_balance([m for _, m in recorded_messages(part)]) == set()
+        assert [m.tempo for m in mido.MidiFile(part).tracks[0] if m.type == "set_tempo"] == [mido.bpm2tempo(120)]
+    assert recorder.written == [first, second] and recorder.failure is None
+
+
+def test_all_notes_off_ends_what_a_cut_would_carry_over(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.0, on(60, channel=2))
+    recorder(1.0, mido.Message("control_change", channel=2, control=123))
+    recorder(5.0, on(64))
+    recorder.close()
+    assert summary(tmp_path / "take-0001.mid") == [(0.0, "note_on", 60, 80)]
+    assert summary(tmp_path / "take-0002.mid")[0] == (1.0, "note_on", 64, 80)
+
+
+def test_a_long_silence_skips_parts_instead_of_writing_empty_ones(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.5, on(60))
+    recorder(1.0, off(60))
+    recorder(13.0, on(61))
+    assert len(recorder.messages) == 1  # memory holds the part being played, not the take
+    recorder(13.5, off(61))
+    recorder.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take-0001.mid", "take-0002.mid"]
+    assert summary(tmp_path / "take-0002.mid") == [(1.0, "note_on", 61, 80), (1.5, "note_off", 61, 0)]  # 13 - 12
+
+
+def test_a_take_shorter_than_a_part_still_leaves_a_file(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["take-0001.mid"]
+    assert summary(tmp_path / "take-0001.mid") == []
+
+
+def test_a_part_that_cannot_be_written_is_reported_and_recording_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    recorder = PartedRecorder(folder / "take.mid", bpm=120, part_beats=4)
+    shutil.rmtree(folder)  # the disk went away under a running installation
+    recorder(0.0, on(60))
+    recorder(4.5, off(60))  # the tap still takes messages: the music goes on
+    recorder(9.0, on(62))
+    recorder.close()
+    assert recorder.failure is not None
+    assert recorder.failure.startswith(f"--record {folder / 'take-0001.mid'}: No such file or directory")
+    assert recorder.written == [] and recorder.parts_closed == 3
