@@ -1,8 +1,9 @@
-"""Memory and long-run drift of a playing `continuo play` on a real (JACK dummy) port, no recording.
+"""Memory and long-run drift of a playing `continuo play` on a real (JACK dummy) port.
 
 RSS is read at the checkpoints (a leak would show as growth); the engine's --timing-report gives how
 late each note-on left over the whole run, so drift shows as the last tenth's lateness above the first's.
-No --record: a recording keeps every message in memory by design, which would hide a leak.
+Run without a recording, and recording in one-minute parts (an installation's way: memory holds one
+part, so RSS must stay flat there too).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def run(checkpoints_s: tuple[float, ...]) -> dict[str, Any]:
+def run(checkpoints_s: tuple[float, ...], part_minutes: float | None = None) -> dict[str, Any]:
     server = start_server()
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -36,6 +37,8 @@ def run(checkpoints_s: tuple[float, ...]) -> dict[str, Any]:
                 sys.executable, "-m", "continuo.live", "play", "--seed", "1", "--tempo", "200", "--quiet",
                 "--timing-report", str(report), "--duration", str(max(checkpoints_s) + 5),
             ]  # fmt: skip
+            if part_minutes is not None:
+                command += ["--record", str(Path(folder) / "take.mid"), "--record-part-minutes", f"{part_minutes:g}"]
             process = subprocess.Popen(command, env=server.env)
             started = time.monotonic()
             found: dict[str, Any] = {}
@@ -44,6 +47,8 @@ def run(checkpoints_s: tuple[float, ...]) -> dict[str, Any]:
                 found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
             process.wait(timeout=60)
             late = np.asarray(json.loads(report.read_text())["samples_ms"])
+            if part_minutes is not None:
+                found["parts_written"] = len(list(Path(folder).glob("take-*.mid")))
     finally:
         server.stop()
     tenth = max(1, len(late) // 10)

@@ -24,7 +24,10 @@ def test_quick_suite_runs_and_writes_every_section() -> None:
     saved = Path(result.stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1])
     report = json.loads(saved.read_text())
     sections = {"scheduler_accuracy", "inference", "cold_start", "training_throughput", "offline_generation"}
-    assert sections | {"end_to_end", "memory"} <= set(report)
+    assert sections | {"end_to_end", "memory", "memory_recording_in_parts", "long_takes"} <= set(report)
+    assert report["memory_recording_in_parts"]["parts_written"] >= 2
+    hour = report["long_takes"]["hour_of_take"]
+    assert hour["as_bytes"]["bytes_per_message"] < hour["as_mido_objects"]["bytes_per_message"]
     assert report["quick"] is True
     assert report["inference"]["onnx_windowed"]["median_ms"] < report["inference"]["keras_predict"]["median_ms"]
     assert report["end_to_end"]["continuo"]["notes"] > 5
