@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,29 +29,41 @@ def _rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+# Two probes run side by side; their JACK servers and clients starting in the same instant once left one
+# `continuo play` unable to reach its server, so each waits for the other's port to be up before starting.
+_STARTING = threading.Lock()
+
+
 def run(checkpoints_s: tuple[float, ...], part_minutes: float | None = None) -> dict[str, Any]:
-    server = start_server()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            report = Path(folder) / "timing.json"
-            command = [
-                sys.executable, "-m", "continuo.live", "play", "--seed", "1", "--tempo", "200", "--quiet",
-                "--timing-report", str(report), "--duration", str(max(checkpoints_s) + 5),
-            ]  # fmt: skip
-            if part_minutes is not None:
-                command += ["--record", str(Path(folder) / "take.mid"), "--record-part-minutes", f"{part_minutes:g}"]
+    found: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "timing.json"
+        command = [
+            sys.executable, "-m", "continuo.live", "play", "--seed", "1", "--tempo", "200", "--quiet",
+            "--timing-report", str(report), "--duration", str(max(checkpoints_s) + 5),
+        ]  # fmt: skip
+        if part_minutes is not None:
+            command += ["--record", str(Path(folder) / "take.mid"), "--record-part-minutes", f"{part_minutes:g}"]
+        with _STARTING:
+            server = start_server()
             process = subprocess.Popen(command, env=server.env)
             started = time.monotonic()
-            found: dict[str, Any] = {}
+            try:
+                server.wait_for_port("Continuo:Continuo", timeout=30)
+            except AssertionError:
+                process.kill()
+                server.stop()
+                raise
+        try:
             for checkpoint in sorted(checkpoints_s):
                 time.sleep(max(0.0, started + checkpoint - time.monotonic()))
                 found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
             process.wait(timeout=60)
-            late = np.asarray(json.loads(report.read_text())["samples_ms"])
-            if part_minutes is not None:
-                found["parts_written"] = len(list(Path(folder).glob("take-*.mid")))
-    finally:
-        server.stop()
+        finally:
+            server.stop()
+        late = np.asarray(json.loads(report.read_text())["samples_ms"])
+        if part_minutes is not None:
+            found["parts_written"] = len(list(Path(folder).glob("take-*.mid")))
     tenth = max(1, len(late) // 10)
     found["send_lateness_over_run"] = {
         "notes": len(late),
