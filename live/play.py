@@ -344,9 +344,9 @@ class _Session:
         # and never behind a generator thread preempted by a busy neighbour while holding it.
         sys.setswitchinterval(0.0005)
         request_realtime(GENERATOR_PRIORITY)
-        # A full garbage collection holds that lock while it scans every tracked object: about 12 ms for
-        # what is loaded by now (modules, model, ports), again and again for as long as the music plays.
-        # Those objects live until exit anyway, so collect once and leave them out of every later scan.
+        # A full garbage collection holds that lock while it scans every tracked object: several ms for what
+        # is loaded by now (modules, model, ports; benchmarks/long_takes.py), each time one runs. Those
+        # objects live until exit anyway, so collect once now and leave them out of every later scan.
         gc.collect()
         gc.freeze()
         port_failed: str | None = None

@@ -2,11 +2,14 @@
 
 Beats (not seconds) are kept, so the take lines up with the music, whatever the tempo did.
 Messages are kept as raw bytes in flat arrays, not as Python objects: a `mido.Message` costs about
-330 bytes and every one of them is scanned by each full garbage collection, which holds the interpreter
-lock, so an hour of take held as objects stalls the scheduler thread for about 50 ms at a time (as bytes:
-about 13 bytes a message, and nothing to scan). Files are written to a temporary name and renamed, so an
-interrupted save never leaves half a file. An installation that plays for days records in parts
-(`PartedRecorder`): a crash or power cut loses at most the part being played.
+330 bytes, and every one of them is scanned by each full garbage collection, which holds the interpreter
+lock, so the scheduler thread cannot send until it ends: 7 ms with one hour of take held (benchmark run of
+2026-11-26, benchmarks/long_takes.py), and growing with the take. As bytes: 17 bytes a message and nothing
+to scan.
+
+Files are written to a temporary name and renamed, so an interrupted save never leaves half a file. An
+installation that plays for days records in parts (`PartedRecorder`): a crash or power cut loses at most
+the part being played.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ class PartedRecorder(Recorder):
         self.path, self.bpm, self.part_beats = path, bpm, part_beats
         self.part_start = 0.0
         self.parts_closed = 0
-        self.written: list[Path] = []
+        self.parts_written = 0  # a count, not a list of names: a run of months must not grow
         self.failure: str | None = None
         self._sounding: dict[tuple[int, int], int] = {}  # (channel, note) -> velocity it was struck with
         self._to_write: queue.Queue[tuple[Path, SentMessages, float] | None] = queue.Queue()
@@ -150,7 +153,7 @@ class PartedRecorder(Recorder):
             path, sent, origin = job
             try:
                 save_atomically(take_midifile(sent, self.bpm, origin), path)
-                self.written.append(path)
+                self.parts_written += 1
             except OSError as error:  # keep playing: the music matters more than the take; say so at the end
                 if self.failure is None:
                     self.failure = f"--record {path}: {error.strerror or error}"
