@@ -1,0 +1,127 @@
+"""Why Bach's duration top-1 stops near 74%: the two diagnostics quoted in models/MODEL_CARD.md.
+
+Neither makes a model that ships or plays; both start from a finished run (the card used runs/bach-ft-s0)
+and are judged on its validation pieces, never its test pieces.
+
+    python training/recipes/duration_diagnostics.py lookahead runs/bach-ft-s0
+    python training/recipes/duration_diagnostics.py long-context runs/bach-ft-s0 --window 120
+
+- lookahead: the run's trained layers, frozen, plus a new duration head that also sees the next event's
+  true pitch and shift. Its validation duration top-1 (Keras' metric on the tiled validation windows, as in
+  the run's history.csv) against the run's own says how much the next event would tell the duration head.
+- long-context: the run trained further on longer windows, scored with that much context and with 30
+  (the repository's scorer, every validation target once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from continuo.training.model import keras_logits
+from continuo.training.runfolder import RunFolder
+from continuo.training.scoring import score_model
+from continuo.training.windows import DESIGN_TRANSPOSE, as_inputs_targets, epoch_windows, tiled_windows
+
+FIELDS = ("pitch", "duration", "shift")
+
+
+def lookahead(run_path: Path, epochs: int, seed: int) -> None:
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    run = RunFolder(run_path)
+    split = run.read_split()
+    base = keras.models.load_model(run.model_path, compile=False)
+    n_durations, n_shifts = base.get_layer("duration_logits").units, base.get_layer("shift_logits").units
+    inputs = {name: keras.Input((None,), dtype="int64", name=name) for name in (*FIELDS, "next_pitch", "next_shift")}
+    hidden = keras.layers.Concatenate()([base.get_layer(f"{name}_embedding")(inputs[name]) for name in FIELDS])
+    for layer in ("lstm_1", "dropout_1", "lstm_2", "dropout_2"):
+        hidden = base.get_layer(layer)(hidden)
+    for layer in base.layers:
+        layer.trainable = False
+    told = keras.layers.Concatenate()(
+        [
+            hidden,
+            keras.layers.Embedding(128, 32)(inputs["next_pitch"]),
+            keras.layers.Embedding(n_shifts, 8)(inputs["next_shift"]),
+        ]
+    )
+    told = keras.layers.Dense(256, activation="relu")(told)
+    model = keras.Model(inputs, keras.layers.Dense(n_durations)(told))
+    model.compile(
+        keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["acc"]
+    )
+
+    def feeds(slices: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        given, targets = as_inputs_targets(slices)
+        return given | {"next_pitch": targets["pitch_logits"], "next_shift": targets["shift_logits"]}, targets[
+            "duration_logits"
+        ]
+
+    rng = np.random.default_rng(seed)
+    validation = feeds(tiled_windows(split.val, 30))
+    for epoch in range(epochs):
+        model.fit(*feeds(epoch_windows(split.train, 30, rng, DESIGN_TRANSPOSE)), batch_size=32, epochs=1, verbose=0)
+        accuracy = model.evaluate(*validation, verbose=0)[1]
+        print(f"epoch {epoch + 1}: validation duration top-1 with the next pitch and shift {accuracy:.4f}", flush=True)
+    best_epoch = run.read_json("run.json")["best_epoch"]  # counted from 1; history.csv counts from 0
+    with (run.path / "history.csv").open() as history:
+        best = next(row for row in csv.DictReader(history) if int(row["epoch"]) == best_epoch - 1)
+    print(f"the run itself at its best epoch ({best_epoch}): {float(best['val_duration_logits_acc']):.4f}")
+
+
+def _validation_scores(model: Any, run: RunFolder, window: int) -> str:
+    scores = score_model(keras_logits(model), run.read_split().val, window)
+    return ", ".join(f"{field} {scores[field].top1:.4f}" for field in FIELDS)
+
+
+def long_context(run_path: Path, window: int, epochs: int, seed: int, learning_rate: float) -> None:
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    run = RunFolder(run_path)
+    split = run.read_split()
+    model = keras.models.load_model(run.model_path)
+    model.optimizer.learning_rate.assign(learning_rate)
+    print(
+        f"before: context {window}: {_validation_scores(model, run, window)}; 30: {_validation_scores(model, run, 30)}"
+    )
+    rng = np.random.default_rng(seed)
+    for epoch in range(epochs):
+        given, targets = as_inputs_targets(epoch_windows(split.train, window, rng, DESIGN_TRANSPOSE))
+        model.fit(given, targets, batch_size=32, epochs=1, verbose=0)
+        if (epoch + 1) % 3 == 0 or epoch + 1 == epochs:
+            print(
+                f"epoch {epoch + 1}: context {window}: {_validation_scores(model, run, window)}; "
+                f"30: {_validation_scores(model, run, 30)}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ahead = commands.add_parser("lookahead", help="a duration head told the next event's pitch and shift")
+    ahead.add_argument("run", type=Path)
+    ahead.add_argument("--epochs", type=int, default=15)
+    ahead.add_argument("--seed", type=int, default=0)
+    longer = commands.add_parser("long-context", help="train further on longer windows, score with longer context")
+    longer.add_argument("run", type=Path)
+    longer.add_argument("--window", type=int, default=120)
+    longer.add_argument("--epochs", type=int, default=15)
+    longer.add_argument("--seed", type=int, default=0)
+    longer.add_argument("--learning-rate", type=float, default=2.5e-4)
+    args = parser.parse_args()
+    if args.command == "lookahead":
+        lookahead(args.run, args.epochs, args.seed)
+    else:
+        long_context(args.run, args.window, args.epochs, args.seed, args.learning_rate)
+
+
+if __name__ == "__main__":
+    main()
