@@ -154,10 +154,11 @@ class PartedRecorder(Recorder):
             try:
                 save_atomically(take_midifile(sent, self.bpm, origin), path)
                 self.parts_written += 1
-            except OSError as error:  # keep playing: the music matters more than the take; say so at the end
+            except Exception as error:  # keep playing: the music matters more than the take; say so at the end
+                reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
                 if self.failure is None:
-                    self.failure = f"--record {path}: {error.strerror or error}"
-                    print(f"continuo: could not write {path}: {error.strerror or error}", file=sys.stderr)
+                    self.failure = f"--record {path}: {reason}"
+                    print(f"continuo: could not write {path}: {reason}", file=sys.stderr)
 
     def close(self) -> None:
         """Write the part being played (even an empty one, if it is the only part: a take always leaves a
