@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--record-part-minutes",
         type=positive_float,
-        help="for long runs: write the take as FILE-0001.mid, FILE-0002.mid, ... one per this many minutes at "
+        help="for long runs: write the take as FILE-00001.mid, FILE-00002.mid, ... one per this many minutes at "
         "--tempo, each saved as it ends (default: one file at the end)",
     )
     play.add_argument("--timing-report", help="at exit, write how late each note-on left (ms) to this JSON file")

@@ -362,11 +362,8 @@ class _Session:
                 self.scheduler.panic()
             except Exception as error:  # the port is gone: nothing can sound on it any more
                 port_failed = port_failed or str(error)
+            self._finish_recording()  # before anything else that could fail on the way out
             self.status.clear()
-            if isinstance(self.recorder, PartedRecorder):
-                self.recorder.close()
-            elif self.recorder is not None and self.request.record is not None:
-                self.recorder.save(self.request.record, self.request.tempo)
             try:
                 self.scheduler.stop_clock()
             except Exception as error:
@@ -379,8 +376,14 @@ class _Session:
                 write_timing_report(self.request.timing_report, self.scheduler.lateness)
         return port_failed
 
+    def _finish_recording(self) -> None:
+        if isinstance(self.recorder, PartedRecorder):
+            self.recorder.close()
+        elif self.recorder is not None and self.request.record is not None:
+            self.recorder.save(self.request.record, self.request.tempo)
 
-def _recorder(request: PlayRequest) -> Recorder | None:
+
+def _recorder(request: PlayRequest) -> Recorder | PartedRecorder | None:
     if request.record is None:
         return None
     if request.record_part_minutes is None:
@@ -410,8 +413,10 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
         setup.close()
         if not request.quiet and out.isatty():
             out.write(f"continuo: stopped after {session.scheduler.notes_sent} notes; all notes off\n")
-        if isinstance(session.recorder, PartedRecorder) and session.recorder.failure is not None:
-            print(f"continuo play: error: {session.recorder.failure} (later parts may be missing)", file=sys.stderr)
+        takes = session.recorder
+        if isinstance(takes, PartedRecorder) and takes.failure is not None:
+            written = f"{takes.parts_written} of {takes.parts_closed} parts written"
+            print(f"continuo play: error: {takes.failure} ({written})", file=sys.stderr)
             return EXIT_FAILURE
         return EXIT_OK
     print(f"continuo play: error: output {setup.description} failed: {port_failed}", file=sys.stderr)

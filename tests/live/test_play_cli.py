@@ -90,11 +90,11 @@ def test_a_long_take_is_written_in_parts_that_each_end_every_note(tmp_path: Path
     record = tmp_path / "take.mid"
     result = run(
         "--output", "none", "--record", str(record), "--record-part-minutes", "0.02", "--tempo", "120",
-        "--duration", "3.5", "--seed", "4",
-    )  # fmt: skip  # parts of 2.4 beats, 7 beats played
+        "--duration", "3", "--seed", "4",
+    )  # fmt: skip  # parts of 2.4 beats, 6 beats played: the end is 1.2 beats from the next cut
     assert result.returncode == 0, result.stderr
     parts = sorted(tmp_path.iterdir())
-    assert [p.name for p in parts] == ["take-0001.mid", "take-0002.mid", "take-0003.mid"]
+    assert [p.name for p in parts] == ["take-00001.mid", "take-00002.mid", "take-00003.mid"]
     for part in parts:
         messages = recorded_messages(part)
         assert note_balance([m for _, m in messages]) == set()

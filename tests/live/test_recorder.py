@@ -55,7 +55,7 @@ def test_a_note_sounding_across_a_cut_ends_in_one_part_and_starts_the_next(tmp_p
     recorder(6.0, off(62))
     recorder(6.0, off(64))
     recorder.close()
-    first, second = tmp_path / "take-0001.mid", tmp_path / "take-0002.mid"
+    first, second = tmp_path / "take-00001.mid", tmp_path / "take-00002.mid"
     assert sorted(tmp_path.iterdir()) == [first, second]
     assert summary(first) == [(0.0, "note_on", 60, 80), (1.0, "note_off", 60, 0), (3.0, "note_on", 62, 55),
                               (4.0, "note_off", 62, 0)]  # fmt: skip
@@ -73,8 +73,8 @@ def test_all_notes_off_ends_what_a_cut_would_carry_over(tmp_path: Path) -> None:
     recorder(1.0, mido.Message("control_change", channel=2, control=123))
     recorder(5.0, on(64))
     recorder.close()
-    assert summary(tmp_path / "take-0001.mid") == [(0.0, "note_on", 60, 80)]
-    assert summary(tmp_path / "take-0002.mid")[0] == (1.0, "note_on", 64, 80)
+    assert summary(tmp_path / "take-00001.mid") == [(0.0, "note_on", 60, 80)]
+    assert summary(tmp_path / "take-00002.mid")[0] == (1.0, "note_on", 64, 80)
 
 
 def test_a_long_silence_skips_parts_instead_of_writing_empty_ones(tmp_path: Path) -> None:
@@ -85,15 +85,79 @@ def test_a_long_silence_skips_parts_instead_of_writing_empty_ones(tmp_path: Path
     assert len(recorder.messages) == 1  # memory holds the part being played, not the take
     recorder(13.5, off(61))
     recorder.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["take-0001.mid", "take-0002.mid"]
-    assert summary(tmp_path / "take-0002.mid") == [(1.0, "note_on", 61, 80), (1.5, "note_off", 61, 0)]  # 13 - 12
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take-00001.mid", "take-00002.mid"]
+    assert summary(tmp_path / "take-00002.mid") == [(1.0, "note_on", 61, 80), (1.5, "note_off", 61, 0)]  # 13 - 12
+
+
+def test_notes_ending_on_the_cut_end_in_their_part_and_are_not_struck_again(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(2.0, on(60))
+    recorder(2.0, on(64))
+    recorder(4.0, off(60))  # the scheduler sends note-offs before note-ons at one beat
+    recorder(4.0 + 1e-9, off(64))  # float rounding of onset + duration
+    recorder(4.0, on(67))
+    recorder(5.0, off(67))
+    recorder(5.0, mido.Message("control_change", control=123))
+    recorder.close()
+    assert summary(tmp_path / "take-00001.mid") == [
+        (2.0, "note_on", 60, 80), (2.0, "note_on", 64, 80), (4.0, "note_off", 60, 0), (4.0, "note_off", 64, 0)
+    ]  # fmt: skip
+    assert summary(tmp_path / "take-00002.mid") == [(0.0, "note_on", 67, 80), (1.0, "note_off", 67, 0)]
+
+
+def test_a_run_that_ends_on_a_cut_leaves_no_sliver_of_a_part(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(3.0, on(60))
+    recorder(4.0, off(60))  # the panic at the end of --duration, exactly on the boundary
+    recorder(4.0, mido.Message("control_change", control=123))
+    recorder.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["take-00001.mid"]
+
+
+def test_music_that_starts_late_leaves_no_empty_first_part(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(401.0, on(60))  # a DAW that continued from bar 101
+    recorder(402.0, off(60))
+    recorder.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["take-00001.mid"]
+    assert summary(tmp_path / "take-00001.mid") == [(1.0, "note_on", 60, 80), (2.0, "note_off", 60, 0)]
+
+
+def test_a_daw_moving_the_song_position_back_starts_a_new_part_there(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=64)
+    recorder(30.0, on(60))
+    recorder(31.0, off(60))
+    recorder(31.0, on(62))
+    recorder(0.0, on(64))  # Start from the top while 62 still sounds
+    recorder(1.0, off(62))
+    recorder(1.0, off(64))
+    recorder.close()
+    first, second = tmp_path / "take-00001.mid", tmp_path / "take-00002.mid"
+    assert summary(first)[-2:] == [(31.0, "note_on", 62, 80), (31.0, "note_off", 62, 0)]
+    assert summary(second) == [(0.0, "note_on", 62, 80), (0.0, "note_on", 64, 80), (1.0, "note_off", 62, 0),
+                               (1.0, "note_off", 64, 0)]  # fmt: skip
+
+
+def test_a_restarted_run_numbers_its_parts_after_the_earlier_ones(tmp_path: Path) -> None:
+    (tmp_path / "take-00007.mid").write_bytes(b"the take of the run that crashed")
+    (tmp_path / "take-notes.mid").write_bytes(b"not a part")
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.0, on(60))
+    recorder(5.0, off(60))
+    recorder.close()
+    assert (tmp_path / "take-00007.mid").read_bytes() == b"the take of the run that crashed"
+    assert sorted(p.name for p in tmp_path.glob("take-0*.mid")) == [
+        "take-00007.mid",
+        "take-00008.mid",
+        "take-00009.mid",
+    ]
 
 
 def test_a_take_shorter_than_a_part_still_leaves_a_file(tmp_path: Path) -> None:
     recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
     recorder.close()
-    assert [p.name for p in tmp_path.iterdir()] == ["take-0001.mid"]
-    assert summary(tmp_path / "take-0001.mid") == []
+    assert [p.name for p in tmp_path.iterdir()] == ["take-00001.mid"]
+    assert summary(tmp_path / "take-00001.mid") == []
 
 
 def test_a_part_that_cannot_be_written_is_reported_and_recording_goes_on(tmp_path: Path) -> None:
@@ -106,7 +170,7 @@ def test_a_part_that_cannot_be_written_is_reported_and_recording_goes_on(tmp_pat
     recorder(9.0, on(62))
     recorder.close()
     assert recorder.failure is not None
-    assert recorder.failure.startswith(f"--record {folder / 'take-0001.mid'}: No such file or directory")
+    assert recorder.failure.startswith(f"--record {folder / 'take-00001.mid'}: No such file or directory")
     assert recorder.parts_written == 0 and recorder.parts_closed == 3
 
 
