@@ -223,11 +223,12 @@ the shipped run has 74.2%) unless marked otherwise:
   (75.7% before). The extra training helped a little; the longer context did not.
 
 A diagnostic head that also sees the next event's true pitch and shift (not a model that can play: the
-engine samples all three at once) reaches 76.1% (75.8% to 76.1% over its last three epochs) against 74.2%
-on the same tiled validation windows. About half of
-the errors (46% on the test split) are a true eighth predicted as a quarter, a voice that moves again half
-a beat later: that depends on where the voice goes next, which mostly lies beyond the next event. The gap
-to the bar is smaller than the spread between split seeds (73.0% to 75.6%). The diagnostics are in
+engine samples all three at once) reaches 76.1% (75.8% to 76.1% over its last three epochs); the same head
+with them hidden reaches 74.3% (74.3% to 74.6%), and the run itself 74.2%, all on the same tiled validation
+windows. So even the next note's pitch and timing would buy under two points. More than half of the
+validation errors (55%) are a true eighth predicted as a quarter, a voice that moves again half a beat
+later: that depends on where the voice goes next, which mostly lies beyond the next event. The gap to the
+bar is smaller than the spread between split seeds (73.0% to 75.6%). The diagnostics are in
 `training/recipes/duration_diagnostics.py`.""",
 }
 

@@ -3,12 +3,17 @@
 Neither makes a model that ships or plays; both start from a finished run (the card used runs/bach-ft-s0)
 and are judged on its validation pieces, never its test pieces.
 
+    python training/recipes/duration_diagnostics.py errors runs/bach-ft-s0
     python training/recipes/duration_diagnostics.py lookahead runs/bach-ft-s0
+    python training/recipes/duration_diagnostics.py lookahead runs/bach-ft-s0 --control
     python training/recipes/duration_diagnostics.py long-context runs/bach-ft-s0 --window 120
 
+- errors: the run's duration mistakes on its validation pieces, the commonest (true, predicted) pairs first.
 - lookahead: the run's trained layers, frozen, plus a new duration head that also sees the next event's
   true pitch and shift. Its validation duration top-1 (Keras' metric on the tiled validation windows, as in
-  the run's history.csv) against the run's own says how much the next event would tell the duration head.
+  the run's history.csv) says how much the next event would tell the duration head. `--control` trains the
+  same new head with the next pitch and shift hidden (always 0), so the difference is the information
+  itself, not the extra layer or the extra epochs.
 - long-context: the run trained further on longer windows, scored with that much context and with 30
   (the repository's scorer, every validation target once).
 """
@@ -24,13 +29,29 @@ import numpy as np
 
 from continuo.training.model import keras_logits
 from continuo.training.runfolder import RunFolder
-from continuo.training.scoring import score_model
+from continuo.training.scoring import context_windows, score_model
 from continuo.training.windows import DESIGN_TRANSPOSE, as_inputs_targets, epoch_windows, tiled_windows
 
 FIELDS = ("pitch", "duration", "shift")
 
 
-def lookahead(run_path: Path, epochs: int, seed: int) -> None:
+def errors(run_path: Path) -> None:
+    from collections import Counter
+
+    run = RunFolder(run_path)
+    durations = run.read_json("run.json")["codec"]["durations"]
+    inputs, positions, targets = context_windows(run.read_split().val, 30)
+    logits = keras_logits(run.load_model())
+    rows = [np.asarray(logits(inputs[begin : begin + 512])[1]) for begin in range(0, len(inputs), 512)]
+    predicted = np.concatenate(rows)[positions[:, 0], positions[:, 1]].argmax(axis=-1)
+    wrong = predicted != targets[:, 1]
+    print(f"validation duration top-1 {1 - wrong.mean():.4f} over {len(wrong)} events; {wrong.sum()} errors")
+    pairs = Counter(zip(targets[wrong, 1].tolist(), predicted[wrong].tolist()))
+    for (true, guess), count in pairs.most_common(5):
+        print(f"  true {durations[true]:g} beats, predicted {durations[guess]:g}: {count} ({count / wrong.sum():.1%})")
+
+
+def lookahead(run_path: Path, epochs: int, seed: int, control: bool) -> None:
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -59,16 +80,18 @@ def lookahead(run_path: Path, epochs: int, seed: int) -> None:
 
     def feeds(slices: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         given, targets = as_inputs_targets(slices)
-        return given | {"next_pitch": targets["pitch_logits"], "next_shift": targets["shift_logits"]}, targets[
-            "duration_logits"
-        ]
+        told = {"next_pitch": targets["pitch_logits"], "next_shift": targets["shift_logits"]}
+        if control:
+            told = {name: np.zeros_like(values) for name, values in told.items()}
+        return given | told, targets["duration_logits"]
 
     rng = np.random.default_rng(seed)
     validation = feeds(tiled_windows(split.val, 30))
     for epoch in range(epochs):
         model.fit(*feeds(epoch_windows(split.train, 30, rng, DESIGN_TRANSPOSE)), batch_size=32, epochs=1, verbose=0)
         accuracy = model.evaluate(*validation, verbose=0)[1]
-        print(f"epoch {epoch + 1}: validation duration top-1 with the next pitch and shift {accuracy:.4f}", flush=True)
+        told = "hidden (control)" if control else "told"
+        print(f"epoch {epoch + 1}: validation duration top-1, next pitch and shift {told}: {accuracy:.4f}", flush=True)
     best_epoch = run.read_json("run.json")["best_epoch"]  # counted from 1; history.csv counts from 0
     with (run.path / "history.csv").open() as history:
         best = next(row for row in csv.DictReader(history) if int(row["epoch"]) == best_epoch - 1)
@@ -110,6 +133,9 @@ def main() -> None:
     ahead.add_argument("run", type=Path)
     ahead.add_argument("--epochs", type=int, default=15)
     ahead.add_argument("--seed", type=int, default=0)
+    ahead.add_argument("--control", action="store_true", help="hide the next pitch and shift from the new head")
+    mistakes = commands.add_parser("errors", help="the commonest duration mistakes on the validation pieces")
+    mistakes.add_argument("run", type=Path)
     longer = commands.add_parser("long-context", help="train further on longer windows, score with longer context")
     longer.add_argument("run", type=Path)
     longer.add_argument("--window", type=int, default=120)
@@ -117,8 +143,10 @@ def main() -> None:
     longer.add_argument("--seed", type=int, default=0)
     longer.add_argument("--learning-rate", type=float, default=2.5e-4)
     args = parser.parse_args()
-    if args.command == "lookahead":
-        lookahead(args.run, args.epochs, args.seed)
+    if args.command == "errors":
+        errors(args.run)
+    elif args.command == "lookahead":
+        lookahead(args.run, args.epochs, args.seed, args.control)
     else:
         long_context(args.run, args.window, args.epochs, args.seed, args.learning_rate)
 
