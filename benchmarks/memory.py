@@ -58,8 +58,11 @@ def run(checkpoints_s: tuple[float, ...], part_minutes: float | None = None) -> 
             for checkpoint in sorted(checkpoints_s):
                 time.sleep(max(0.0, started + checkpoint - time.monotonic()))
                 found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
-            process.wait(timeout=60)
+            if process.wait(timeout=60) != 0:
+                raise RuntimeError(f"continuo play exited {process.returncode}: its figures would mean nothing")
         finally:
+            if process.poll() is None:
+                process.kill()
             server.stop()
         late = np.asarray(json.loads(report.read_text())["samples_ms"])
         if part_minutes is not None:
