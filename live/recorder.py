@@ -14,8 +14,10 @@ the part being played.
 
 from __future__ import annotations
 
+import glob
 import os
 import queue
+import re
 import sys
 import threading
 from array import array
@@ -92,10 +94,12 @@ class Recorder:
         save_atomically(self.to_midifile(bpm), path)
 
 
-# A message that ends sound this close after a cut (float rounding) still belongs to the part it ends.
-ENDING_SLACK_BEATS = 1 / TICKS_PER_BEAT
 # Beats going back further than this mean the DAW moved the song position: the take starts a new part there.
 RELOCATION_BEATS = 1.0
+# A note held through more parts than this without a message (a DAW jumping forward while notes sound) is
+# ended at the jump, not carried through a file per part.
+MAX_HELD_PARTS = 64
+Note = tuple[int, int]  # (channel, pitch)
 
 
 def ends_sound(message: mido.Message) -> bool:
@@ -110,35 +114,38 @@ def ends_sound(message: mido.Message) -> bool:
 def last_part_number(path: Path) -> int:
     """The highest NNNNN of FILE-NNNNN.mid already in the folder: a restarted installation goes on after it
     instead of overwriting the take of the run that crashed."""
-    numbers = [
-        int(found.stem.removeprefix(f"{path.stem}-"))
-        for found in path.parent.glob(f"{path.stem}-*{path.suffix}")
-        if found.stem.removeprefix(f"{path.stem}-").isdigit()
-    ]
-    return max(numbers, default=0)
+    pattern = re.compile(rf"{re.escape(path.stem)}-([0-9]+)")
+    found = (pattern.fullmatch(other.stem) for other in path.parent.glob(f"{glob.escape(path.stem)}-*{path.suffix}"))
+    return max((int(match.group(1)) for match in found if match), default=0)
 
 
 class PartedRecorder:
     """Cuts the take every `part_beats` beats into `take-00001.mid`, `take-00002.mid`, ... written as each closes.
 
-    Each part is a whole piece on its own: notes sounding across a cut end at the cut in one part and
-    start at tick 0 of the next; notes that end on the cut end in the part they sounded in. Parts are
-    written by a background thread, because encoding an hour of messages takes longer than the player's
-    lookahead and the scheduler's tap must stay short. The thread is not a daemon: an interrupted `close`
-    still lets it finish the parts it holds before the interpreter exits.
+    Each part is a whole piece on its own: notes sounding across a cut end at the cut in one part and are
+    struck again at tick 0 of the next; notes that end on the cut end in their own part and are not struck
+    again. Cuts are decided on whole ticks, because onsets built from 1/3 and 1/6 beats land a hair either
+    side of a cut. Parts are written by a background thread, because encoding an hour of messages takes
+    longer than the player's lookahead and the scheduler's tap must stay short. The thread is not a daemon:
+    an interrupted `close` still lets it finish the parts it holds before the interpreter exits.
     """
 
     def __init__(self, path: Path, bpm: float, part_beats: float) -> None:
         self._lock = threading.Lock()
         self.messages = SentMessages()
-        self.path, self.bpm, self.part_beats = path, bpm, part_beats
-        self.part_start = 0.0
-        self.last_beat = 0.0
+        self.path, self.bpm = path, bpm
+        self.part_ticks = max(1, round(part_beats * TICKS_PER_BEAT))
+        self.start_tick = 0
+        self.last_tick = 0
         self.first_number = last_part_number(path) + 1
         self.parts_closed = 0
         self.parts_written = 0  # counts, not lists of names: a run of months must not grow
         self.failure: str | None = None  # the first part that could not be written, and why
-        self._sounding: dict[tuple[int, int], int] = {}  # (channel, note) -> velocity it was struck with
+        self.closed = False
+        self._sounding: dict[Note, int] = {}  # notes sounding in this part -> the velocity they were struck with
+        # Notes carried over a cut, struck again only once the music is past the cut's tick: a note-off that
+        # arrives at that very tick (after a note-on that made the cut) means the note ended on the cut.
+        self._carried: dict[Note, int] = {}
         self._to_write: queue.Queue[tuple[Path, SentMessages, float] | None] = queue.Queue()
         self._writer: threading.Thread | None = None  # started with the first part, so a session that fails
         # before any music leaves no thread behind
@@ -148,15 +155,39 @@ class PartedRecorder:
         return self.path.with_name(f"{self.path.stem}-{self.first_number + index:05d}{self.path.suffix or '.mid'}")
 
     def __call__(self, beat: float, message: mido.Message) -> None:
+        tick = round(beat * TICKS_PER_BEAT)
         with self._lock:
-            boundary = self.part_start + self.part_beats
-            if beat < self.last_beat - RELOCATION_BEATS:
-                self._cut(self.last_beat, beat)
-            elif beat >= boundary and not (ends_sound(message) and beat <= boundary + ENDING_SLACK_BEATS):
-                self._cut(boundary, self.part_start + (beat - self.part_start) // self.part_beats * self.part_beats)
+            if self.closed:  # the take is on disk: nothing can join it now
+                return
+            if tick < self.last_tick - RELOCATION_BEATS * TICKS_PER_BEAT:
+                self._cut(self.last_tick, tick)
+            else:
+                self._cut_up_to(tick, ends_sound(message))
+            if self._carried and tick == self.start_tick and ends_sound(message):
+                ended = self._end_carried(message)
+                if ended and message.type != "control_change":
+                    return  # the note ended on the cut: the last part already ends it there
+            elif self._carried and tick > self.start_tick:
+                self._strike_carried()
             self.messages.append(beat, message)
-            self.last_beat = beat
+            self.last_tick = max(self.last_tick, tick)
             self._follow(message)
+
+    def _cut_up_to(self, tick: int, ending: bool) -> None:
+        """Close parts until `tick` falls in the open one (a message ending sound exactly on a cut belongs
+        before it). Parts that notes sound through are written, each with those notes; parts of silence are
+        skipped. Held notes jumped over by more than MAX_HELD_PARTS parts count as a relocation."""
+        for _ in range(MAX_HELD_PARTS):
+            boundary = self.start_tick + self.part_ticks
+            if tick < boundary or (tick == boundary and ending):
+                return
+            if not (self._sounding or self._carried):
+                self._cut(boundary, self.start_tick + (tick - self.start_tick) // self.part_ticks * self.part_ticks)
+                return
+            self._strike_carried()
+            self._cut(boundary, boundary)
+        self._cut(self.start_tick, self.start_tick + (tick - self.start_tick) // self.part_ticks * self.part_ticks)
+        self._carried = {}
 
     def _follow(self, message: mido.Message) -> None:
         if message.type == "note_on" and message.velocity > 0:
@@ -164,24 +195,42 @@ class PartedRecorder:
         elif message.type in ("note_on", "note_off"):
             self._sounding.pop((message.channel, message.note), None)
         elif message.is_cc(123) or message.is_cc(120):
-            self._sounding = {key: v for key, v in self._sounding.items() if key[0] != message.channel}
+            self._sounding = {note: v for note, v in self._sounding.items() if note[0] != message.channel}
 
-    def _cut(self, end: float, start: float) -> None:
-        """Close the part at `end` and open the next at `start` (the part `beat` falls in, or where the DAW
-        moved to). A part with nothing in it is not written, so a long silence leaves no empty files."""
+    def _end_carried(self, message: mido.Message) -> bool:
+        """Forget carried notes this message ends; whether it ended any."""
+        if message.type == "control_change":
+            before = len(self._carried)
+            self._carried = {note: v for note, v in self._carried.items() if note[0] != message.channel}
+            return len(self._carried) < before
+        return self._carried.pop((message.channel, message.note), None) is not None
+
+    def _strike_carried(self) -> None:
+        origin = self.start_tick / TICKS_PER_BEAT
+        for (channel, note), velocity in self._carried.items():
+            self.messages.append(origin, mido.Message("note_on", channel=channel, note=note, velocity=velocity))
+        self._sounding.update(self._carried)
+        self._carried = {}
+
+    def _end_sounding(self, tick: int) -> None:
         for channel, note in self._sounding:
-            self.messages.append(end, mido.Message("note_off", channel=channel, note=note))
+            self.messages.append(tick / TICKS_PER_BEAT, mido.Message("note_off", channel=channel, note=note))
+
+    def _cut(self, end_tick: int, start_tick: int) -> None:
+        """Close the part at `end_tick` and open the next at `start_tick` (the part the music is now in, or where
+        the DAW moved to). A part with nothing in it is not written, so a long silence leaves no empty files."""
+        self._end_sounding(end_tick)
         if len(self.messages):
             self._queue_part()
-        self.part_start = start
-        for (channel, note), velocity in self._sounding.items():
-            self.messages.append(start, mido.Message("note_on", channel=channel, note=note, velocity=velocity))
+        self._carried.update(self._sounding)
+        self._sounding = {}
+        self.start_tick = self.last_tick = start_tick
 
     def _queue_part(self) -> None:
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_parts, name="continuo-take-writer")
             self._writer.start()
-        self._to_write.put((self.part_path(self.parts_closed), self.messages, self.part_start))
+        self._to_write.put((self.part_path(self.parts_closed), self.messages, self.start_tick / TICKS_PER_BEAT))
         self.parts_closed += 1
         self.messages = SentMessages()
 
@@ -197,9 +246,14 @@ class PartedRecorder:
                 self.failure = self.failure or f"--record {path}: {reason}"
 
     def close(self) -> None:
-        """Write the part being played (even an empty one, if it is the only part: a take always leaves a
-        file) and wait until every part is on disk."""
+        """End what still sounds (a port that failed took the panic's note-offs with it), write the part being
+        played (even an empty one if it is the only part: a take always leaves a file), and wait until every
+        part is on disk. Notes carried over a cut that nothing followed are not struck again."""
         with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            self._end_sounding(self.last_tick)
             if len(self.messages) or self.parts_closed == 0:
                 self._queue_part()
             self._to_write.put(None)

@@ -9,9 +9,12 @@ import tracemalloc
 from pathlib import Path
 
 import mido
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from continuo.live import recorder as recorder_module
-from continuo.live.recorder import PartedRecorder, Recorder
+from continuo.live.recorder import TICKS_PER_BEAT, PartedRecorder, Recorder
 from tests.live.jack import note_balance, recorded_messages
 
 
@@ -105,6 +108,63 @@ def test_notes_ending_on_the_cut_end_in_their_part_and_are_not_struck_again(tmp_
     assert summary(tmp_path / "take-00002.mid") == [(0.0, "note_on", 67, 80), (1.0, "note_off", 67, 0)]
 
 
+def test_a_note_struck_a_float_hair_before_the_cut_starts_the_next_part(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.0, on(60))
+    recorder(1.0, off(60))
+    recorder(4.0 - 1e-12, on(62))  # onsets summed from 1/3 and 1/6 beats land a hair off the cut
+    recorder(4.5, off(62))
+    recorder.close()
+    assert summary(tmp_path / "take-00001.mid") == [(0.0, "note_on", 60, 80), (1.0, "note_off", 60, 0)]
+    assert summary(tmp_path / "take-00002.mid") == [(0.0, "note_on", 62, 80), (0.5, "note_off", 62, 0)]
+
+
+def test_a_note_ending_a_hair_after_a_note_on_that_made_the_cut_is_not_struck_again(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=8)
+    recorder(7.333333333333337, on(60))
+    recorder(8.0, on(64))  # another voice starts on the cut and closes the part...
+    recorder(8.000000000000004, off(60))  # ...before 60's note-off, due at the same tick, arrives
+    recorder(8.000000000000004, off(50, channel=1))  # a note-off for nothing carried is kept
+    recorder(9.0, off(64))
+    recorder.close()
+    assert summary(tmp_path / "take-00001.mid") == [(7.333333333333333, "note_on", 60, 80), (8.0, "note_off", 60, 0)]
+    assert summary(tmp_path / "take-00002.mid") == [
+        (0.0, "note_on", 64, 80), (0.0, "note_off", 50, 0), (1.0, "note_off", 64, 0)
+    ]  # fmt: skip
+
+
+def test_a_daw_restart_that_flushes_held_notes_leaves_no_zero_length_notes(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=64)
+    recorder(0.0, on(60))
+    recorder(3.0, on(61))
+    recorder(1.0, off(60))  # Start from bar 1 while playing: the held notes are flushed at the new position
+    recorder(1.0, off(61))
+    recorder(1.0, on(62))
+    recorder(2.0, off(62))
+    recorder.close()
+    second = summary(tmp_path / "take-00002.mid")
+    assert second == [(0.0, "note_on", 62, 80), (1.0, "note_off", 62, 0)]
+
+
+def test_closing_ends_notes_whose_note_offs_never_came(tmp_path: Path) -> None:
+    recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
+    recorder(0.0, on(60))
+    recorder(1.0, on(62))
+    recorder(5.0, on(64))  # then the port failed: the panic's note-offs reached no one
+    recorder.close()
+    recorder(6.0, off(64))  # too late: the take is on disk
+    for part in sorted(tmp_path.iterdir()):
+        assert note_balance([m for _, m in recorded_messages(part)]) == set()
+    assert recorder.parts_closed == 2
+
+
+def test_part_numbers_ignore_look_alike_files_and_glob_characters(tmp_path: Path) -> None:
+    (tmp_path / "take[1]-00003.mid").write_bytes(b"an earlier run's part")
+    (tmp_path / "take[1]-\u00b2.mid").write_bytes(b"a superscript two is no part number")
+    recorder = PartedRecorder(tmp_path / "take[1].mid", bpm=120, part_beats=4)
+    assert recorder.part_path(0).name == "take[1]-00004.mid"
+
+
 def test_a_run_that_ends_on_a_cut_leaves_no_sliver_of_a_part(tmp_path: Path) -> None:
     recorder = PartedRecorder(tmp_path / "take.mid", bpm=120, part_beats=4)
     recorder(3.0, on(60))
@@ -134,7 +194,7 @@ def test_a_daw_moving_the_song_position_back_starts_a_new_part_there(tmp_path: P
     recorder.close()
     first, second = tmp_path / "take-00001.mid", tmp_path / "take-00002.mid"
     assert summary(first)[-2:] == [(31.0, "note_on", 62, 80), (31.0, "note_off", 62, 0)]
-    assert summary(second) == [(0.0, "note_on", 62, 80), (0.0, "note_on", 64, 80), (1.0, "note_off", 62, 0),
+    assert summary(second) == [(0.0, "note_on", 64, 80), (0.0, "note_on", 62, 80), (1.0, "note_off", 62, 0),
                                (1.0, "note_off", 64, 0)]  # fmt: skip
 
 
@@ -202,3 +262,66 @@ def test_memory_stays_flat_over_hundreds_of_parts(tmp_path: Path) -> None:
     recorder.close()
     assert recorder.parts_written == 300 and recorder.failure is None
     assert grown < 4096  # 250 parts later: nothing kept per part
+
+
+def sounded_ticks(messages: list[tuple[float, mido.Message]]) -> tuple[dict[int, int], int]:
+    """Ticks each pitch sounded for in one take file, and how many notes lasted no tick at all."""
+    started: dict[int, int] = {}
+    total: dict[int, int] = {}
+    zero_length = 0
+    for beat, message in messages:
+        tick = round(beat * TICKS_PER_BEAT)
+        if message.type == "note_on" and message.velocity > 0:
+            started[message.note] = tick
+        elif message.type in ("note_on", "note_off") and message.note in started:
+            length = tick - started.pop(message.note)
+            zero_length += length == 0
+            total[message.note] = total.get(message.note, 0) + length
+    return total, zero_length
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from([0, 1 / 6, 1 / 3, 1 / 2, 2 / 3, 1, 3]),  # shift to the next onset, as the codec's classes
+            st.sampled_from([1 / 6, 1 / 3, 1 / 2, 2 / 3, 1, 2]),  # duration
+            st.integers(60, 67),
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    part_beats=st.sampled_from([1, 2, 7 / 3, 4]),
+)
+def test_parts_keep_every_note_for_exactly_as_long_as_it_sounded(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[float, float, int]], part_beats: float
+) -> None:
+    """Onsets are summed from thirds and sixths in floating point, as the player sums them, so notes land a
+    hair either side of the cuts; the scheduler sends each message at its due beat, note-offs first."""
+    onset, due_off, sent = 0.0, {}, []
+    for shift, duration, pitch in steps:
+        onset += shift
+        if pitch in due_off and due_off[pitch] > onset:  # the scheduler ends a pitch before striking it again
+            due_off[pitch] = onset
+        sent += [(end, 0, off(p)) for p, end in due_off.items() if end <= onset]
+        due_off = {p: end for p, end in due_off.items() if end > onset}
+        sent.append((onset, 1, on(pitch)))
+        due_off[pitch] = onset + duration
+    sent += [(end, 0, off(p)) for p, end in due_off.items()]
+    sent.sort(key=lambda item: (item[0], item[1]))
+    expected, _ = sounded_ticks([(beat, message) for beat, _, message in sent])
+
+    folder = tmp_path_factory.mktemp("parts")
+    recorder = PartedRecorder(folder / "take.mid", bpm=120, part_beats=part_beats)
+    for beat, _, message in sent:
+        recorder(beat, message)
+    recorder.close()
+    found: dict[int, int] = {}
+    for part in sorted(folder.iterdir()):
+        messages = recorded_messages(part)
+        assert note_balance([m for _, m in messages]) == set()
+        ticks, zero_length = sounded_ticks(messages)
+        assert zero_length == 0, part.name
+        for pitch, length in ticks.items():
+            found[pitch] = found.get(pitch, 0) + length
+    assert found == {pitch: length for pitch, length in expected.items() if length}
