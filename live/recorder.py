@@ -3,7 +3,7 @@
 Beats (not seconds) are kept, so the take lines up with the music, whatever the tempo did.
 Messages are kept as raw bytes in flat arrays, not as Python objects: a `mido.Message` costs about
 330 bytes, and every one of them is scanned by each full garbage collection, which holds the interpreter
-lock, so the scheduler thread cannot send until it ends: 7 ms with one hour of take held (benchmark run of
+lock, so the scheduler thread cannot send until it ends: 6 to 7 ms with one hour of take held (benchmark runs of
 2026-11-26, benchmarks/long_takes.py), and growing with the take. As bytes: 17 bytes a message and nothing
 to scan.
 
