@@ -119,6 +119,11 @@ def last_part_number(path: Path) -> int:
     return max((int(match.group(1)) for match in found if match), default=0)
 
 
+def _off_channel(notes: dict[Note, int], channel: int) -> dict[Note, int]:
+    """What still sounds after All Notes Off (or All Sound Off) on `channel`."""
+    return {note: velocity for note, velocity in notes.items() if note[0] != channel}
+
+
 class PartedRecorder:
     """Cuts the take every `part_beats` beats into `take-00001.mid`, `take-00002.mid`, ... written as each closes.
 
@@ -195,13 +200,13 @@ class PartedRecorder:
         elif message.type in ("note_on", "note_off"):
             self._sounding.pop((message.channel, message.note), None)
         elif message.is_cc(123) or message.is_cc(120):
-            self._sounding = {note: v for note, v in self._sounding.items() if note[0] != message.channel}
+            self._sounding = _off_channel(self._sounding, message.channel)
 
     def _end_carried(self, message: mido.Message) -> bool:
         """Forget carried notes this message ends; whether it ended any."""
         if message.type == "control_change":
             before = len(self._carried)
-            self._carried = {note: v for note, v in self._carried.items() if note[0] != message.channel}
+            self._carried = _off_channel(self._carried, message.channel)
             return len(self._carried) < before
         return self._carried.pop((message.channel, message.note), None) is not None
 

@@ -65,8 +65,8 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
         info = base.read_json("run.json")
         if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
             raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
-    trained = {layer.name: layer for layer in keras.models.load_model(base.model_path, compile=False).layers}
-    trained = {name: layer for name, layer in trained.items() if layer.weights}
+    base_layers = keras.models.load_model(base.model_path, compile=False).layers
+    trained = {layer.name: layer for layer in base_layers if layer.weights}
     layers = {layer.name: layer for layer in model.layers if layer.weights}
     lacking = sorted(trained.keys() - layers.keys()) + sorted(layers.keys() - trained.keys())
     if lacking:

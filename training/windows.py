@@ -41,7 +41,9 @@ def tiled_windows(pieces: Sequence[Piece], window: int) -> np.ndarray:
     return _gather(kept, [_starts(len(p), span, 0, window) for p in kept], span)
 
 
-def epoch_windows(pieces: Sequence[Piece], window: int, rng: np.random.Generator, transpose: int = 6) -> np.ndarray:
+def epoch_windows(
+    pieces: Sequence[Piece], window: int, rng: np.random.Generator, transpose: int = DESIGN_TRANSPOSE
+) -> np.ndarray:
     """One pass over the pieces with a random phase per piece and a random transposition per slice.
 
     The transposition is drawn from those in [-transpose, +transpose] that keep every pitch of

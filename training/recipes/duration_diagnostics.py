@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from continuo.training.loader import Piece
 from continuo.training.model import keras_logits
 from continuo.training.runfolder import RunFolder
-from continuo.training.scoring import context_windows, score_model
+from continuo.training.scoring import FIELDS, context_windows, score_model
 from continuo.training.windows import DESIGN_TRANSPOSE, as_inputs_targets, epoch_windows, tiled_windows
-
-FIELDS = ("pitch", "duration", "shift")
 
 
 def errors(run_path: Path) -> None:
@@ -98,9 +98,13 @@ def lookahead(run_path: Path, epochs: int, seed: int, control: bool) -> None:
     print(f"the run itself at its best epoch ({best_epoch}): {float(best['val_duration_logits_acc']):.4f}")
 
 
-def _validation_scores(model: Any, run: RunFolder, window: int) -> str:
-    scores = score_model(keras_logits(model), run.read_split().val, window)
-    return ", ".join(f"{field} {scores[field].top1:.4f}" for field in FIELDS)
+def _validation_scores(model: Any, pieces: Sequence[Piece], window: int) -> str:
+    """Top-1 per head with `window` events of context and with the design's 30."""
+    found = []
+    for context in (window, 30):
+        scores = score_model(keras_logits(model), pieces, context)
+        found.append(f"context {context}: " + ", ".join(f"{field} {scores[field].top1:.4f}" for field in FIELDS))
+    return "; ".join(found)
 
 
 def long_context(run_path: Path, window: int, epochs: int, seed: int, learning_rate: float) -> None:
@@ -111,19 +115,13 @@ def long_context(run_path: Path, window: int, epochs: int, seed: int, learning_r
     split = run.read_split()
     model = keras.models.load_model(run.model_path)
     model.optimizer.learning_rate.assign(learning_rate)
-    print(
-        f"before: context {window}: {_validation_scores(model, run, window)}; 30: {_validation_scores(model, run, 30)}"
-    )
+    print(f"before: {_validation_scores(model, split.val, window)}")
     rng = np.random.default_rng(seed)
     for epoch in range(epochs):
         given, targets = as_inputs_targets(epoch_windows(split.train, window, rng, DESIGN_TRANSPOSE))
         model.fit(given, targets, batch_size=32, epochs=1, verbose=0)
         if (epoch + 1) % 3 == 0 or epoch + 1 == epochs:
-            print(
-                f"epoch {epoch + 1}: context {window}: {_validation_scores(model, run, window)}; "
-                f"30: {_validation_scores(model, run, 30)}",
-                flush=True,
-            )
+            print(f"epoch {epoch + 1}: {_validation_scores(model, split.val, window)}", flush=True)
 
 
 def main() -> None:
