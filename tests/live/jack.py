@@ -11,8 +11,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,12 @@ class JackServer:
     name: str
     env: dict[str, str]
     process: subprocess.Popen[bytes]
+    log: Path
+
+    def late_clients(self) -> Counter[str]:
+        """Clients jackd reported as late ("was not finished", an xrun) so far, with how often."""
+        text = self.log.read_text(errors="replace")
+        return Counter(line.split("client = ")[1].split()[0] for line in text.splitlines() if "not finished" in line)
 
     def ports(self) -> list[str]:
         result = subprocess.run(["jack_lsp"], env=self.env, capture_output=True, text=True, timeout=10)
@@ -59,6 +67,7 @@ class JackServer:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self.log.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -194,14 +203,16 @@ def start_server() -> JackServer:
     require_jack()
     name = f"continuo-test-{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        ["jackd", "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    server = JackServer(name, env, process)
+    log = Path(tempfile.gettempdir()) / f"{name}.log"
+    with log.open("wb") as output:  # jackd keeps its own descriptor
+        process = subprocess.Popen(
+            ["jackd", "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = JackServer(name, env, process, log)
     deadline = time.monotonic() + 10
     while not server.ports():
         if process.poll() is not None or time.monotonic() > deadline:
