@@ -54,7 +54,7 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 WATCHDOG_SECONDS = 0.5
 TIMING_REPORT_NOTES = 1_000_000
 DEFAULT_VELOCITY = 80
-GENERATOR_PRIORITY = 10  # real-time where allowed, below the scheduler (live/priority.py)
+GENERATOR_PRIORITY = 3  # real-time where allowed, below the scheduler (live/priority.py)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ Python threads share one interpreter lock: if the generator thread is preempted 
 neighbour while holding it, the scheduler waits too, however high its own priority. So both get
 real-time priority, the scheduler above the generator; both spend nearly all their time asleep
 (the scheduler spins at most a millisecond before a message), so neither can starve the machine.
+
+Both stay below JACK's own threads. jackd2 started without -P runs its server thread at SCHED_FIFO 10
+and every client's process thread at 5 (measured here), among them the thread that moves our notes from
+rtmidi's buffer onto the port: above them, a generator step or the scheduler's spin could hold a core
+JACK needs. Any real-time priority is still above ordinary processes, which is what ours must beat.
 """
 
 from __future__ import annotations
