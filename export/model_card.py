@@ -225,11 +225,14 @@ the shipped run has 74.2%) unless marked otherwise:
 A diagnostic head that also sees the next event's true pitch and shift (not a model that can play: the
 engine samples all three at once) reaches 76.1% (75.8% to 76.1% over its last three epochs); the same head
 with them hidden reaches 74.3% (74.3% to 74.6%), and the run itself 74.2%, all on the same tiled validation
-windows. So even the next note's pitch and timing would buy under two points. More than half of the
+windows. Told only where the next onset falls in the beat (which, with the last onset's place, is its shift)
+the head reaches 76.3% (76.1% to 76.3%), and told where the last onset fell, 74.6% to 74.7% against 74.3% to
+74.6% hidden: the trunk already knows the beat, and what would lift duration is the next onset's timing, not its
+pitch. Sampling duration given the sampled shift would need a change of the model contract (three heads
+sampled independently, DESIGN §4); even then the diagnostic buys under two points. More than half of the
 validation errors (55%) are a true eighth predicted as a quarter, a voice that moves again half a beat
-later: that depends on where the voice goes next, which mostly lies beyond the next event. The gap to the
-bar is smaller than the spread between split seeds (73.0% to 75.6%). The diagnostics are in
-`training/recipes/duration_diagnostics.py`.""",
+later. The gap to the bar is smaller than the spread between split seeds (73.0% to 75.6%). The diagnostics
+are in `training/recipes/duration_diagnostics.py`.""",
 }
 
 

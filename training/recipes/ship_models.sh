@@ -32,7 +32,7 @@ for seed in 1 2; do
     continuo train --data data/bach --name bach --out "runs/bach-seed$seed" --seed "$seed" "${COMMON[@]}" \
         "${FINE_TUNE[@]}" --init-from runs/palestrina --no-leak-check
 done
-# What was tried against the duration bar it misses (attention, longer context, loss weights) and two
+# What was tried against the duration bar it misses (attention, longer context, loss weights) and the
 # diagnostics of why: models/MODEL_CARD.md and training/recipes/duration_diagnostics.py.
 mkdir -p models/reports
 continuo evaluate --run runs/bach --run runs/bach-seed1 --run runs/bach-seed2 --json > models/reports/bach.seeds.json
