@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
-FULL = {"scheduler_events": 3000, "inference_repeats": 2000, "cold_repeats": 5, "train_steps": 40,
-        "generate_events": 5000, "end_to_end_s": 60.0, "memory_s": (60.0, 600.0), "part_minutes": 1.0,
-        "take_messages": 72_000}  # fmt: skip
-QUICK = {"scheduler_events": 200, "inference_repeats": 200, "cold_repeats": 1, "train_steps": 4,
-         "generate_events": 300, "end_to_end_s": 8.0, "memory_s": (5.0, 10.0), "part_minutes": 0.02,
+FULL = {"scheduler_events": 3000, "priority_events": 1000, "inference_repeats": 2000, "cold_repeats": 5,
+        "train_steps": 40, "generate_events": 5000, "end_to_end_s": 60.0, "memory_s": (60.0, 600.0),
+        "part_minutes": 1.0, "take_messages": 72_000}  # fmt: skip
+QUICK = {"scheduler_events": 200, "priority_events": 40, "inference_repeats": 200, "cold_repeats": 1,
+         "train_steps": 4, "generate_events": 300, "end_to_end_s": 8.0, "memory_s": (5.0, 10.0), "part_minutes": 0.02,
          "take_messages": 5_000}  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def run_suite(sizes: dict[str, Any]) -> dict[str, Any]:
     for probe in probes:
         probe.start()
     steps = [
-        ("scheduler_accuracy", lambda: scheduler_accuracy.run(sizes["scheduler_events"])),
+        ("scheduler_accuracy", lambda: scheduler_accuracy.run(sizes["scheduler_events"], sizes["priority_events"])),
         ("inference", lambda: inference.run(sizes["inference_repeats"])),
         ("cold_start", lambda: cold_start.run(sizes["cold_repeats"])),
         ("training_throughput", lambda: training_throughput.run(sizes["train_steps"])),
@@ -108,6 +108,10 @@ def table(results: dict[str, Any]) -> list[str]:
         ("  ratio of medians", f"{inf['ratio_median']:.0f}x"),
         ("scheduler send error, alone", _ms(sch["alone"])),
         ("scheduler send error, busy neighbour", _ms(sch["with_busy_neighbour"])),
+        *(
+            (f"  at SCHED_FIFO {name.removeprefix('fifo_')}", _ms(stats))
+            for name, stats in sch["with_busy_neighbour_by_priority"].items()
+        ),
         ("port onset error, continuo", _onsets(e2e["continuo"])),
         ("port onset error, naive sleep loop", _onsets(e2e["naive_sleep_loop"])),
         ("import live vs tensorflow", f"{cold['import_live_s']:.2f} s vs {cold['import_tensorflow_s']:.2f} s"),

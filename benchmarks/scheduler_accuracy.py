@@ -2,7 +2,8 @@
 
 The scheduler is the engine's own (live/scheduler.py), real-time priority where allowed; the output
 is a null port, so only the scheduler's own error is measured. Run alone and beside a neighbour
-spinning on every core.
+spinning on every core; then, still beside it, at the engine's priority and at the one it had before it
+was put below JACK's threads, in alternating rounds.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import numpy as np
 
 from benchmarks.common import busy_neighbour, summary_ms
 from continuo.live.clock import TempoClock
-from continuo.live.scheduler import Scheduler
+from continuo.live.scheduler import SCHEDULER_PRIORITY, Scheduler
 
 BPM = 200.0
 STEP_BEATS = 0.25  # sixteenths
+PRIORITY_BEFORE = 20  # SCHED_FIFO, above jackd2's default threads (server 10, clients 5); now SCHEDULER_PRIORITY
+ROUNDS = 2
 
 
 class _NullPort:
@@ -27,9 +30,10 @@ class _NullPort:
         pass
 
 
-def _one_run(events: int) -> dict[str, Any]:
+def _lateness(events: int, priority: int = SCHEDULER_PRIORITY) -> np.ndarray:
     clock = TempoClock(BPM)
     scheduler = Scheduler(_NullPort(), clock)
+    scheduler.priority = priority
     scheduler.lateness = deque()
     clock.start(clock.now() + 0.2)
     for index in range(events):
@@ -40,7 +44,11 @@ def _one_run(events: int) -> dict[str, Any]:
     while clock.now() < end + 0.1:
         time.sleep(0.05)
     scheduler.stop()
-    late = np.asarray(scheduler.lateness)
+    return np.asarray(scheduler.lateness)
+
+
+def _one_run(events: int) -> dict[str, Any]:
+    late = _lateness(events)
     tenth = max(1, len(late) // 10)
     return summary_ms(late) | {
         "first_tenth_mean_ms": float(late[:tenth].mean() * 1000),
@@ -49,8 +57,25 @@ def _one_run(events: int) -> dict[str, Any]:
     }
 
 
-def run(events: int) -> dict[str, Any]:
+def _by_priority(events: int) -> dict[str, Any]:
+    """`events` note-ons at each priority, in alternating rounds so that bursts of load hit both."""
+    found: dict[int, list[np.ndarray]] = {SCHEDULER_PRIORITY: [], PRIORITY_BEFORE: []}
+    for _ in range(ROUNDS):
+        for priority in found:
+            found[priority].append(_lateness(events // ROUNDS, priority))
+    return {f"fifo_{priority}": summary_ms(np.concatenate(runs)) for priority, runs in found.items()}
+
+
+def run(events: int, priority_events: int) -> dict[str, Any]:
     alone = _one_run(events)
     with busy_neighbour():
         loaded = _one_run(events)
-    return {"events_each": events, "bpm": BPM, "alone": alone, "with_busy_neighbour": loaded}
+        by_priority = _by_priority(priority_events)
+    return {
+        "events_each": events,
+        "bpm": BPM,
+        "alone": alone,
+        "with_busy_neighbour": loaded,
+        "priority_events_each": priority_events,
+        "with_busy_neighbour_by_priority": by_priority,
+    }

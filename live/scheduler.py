@@ -68,6 +68,7 @@ class Scheduler:
         self._condition = threading.Condition()
         self._stopping = False
         self.send_clock = False  # --send-clock: be the clock master (24 ticks per beat, Start, Stop)
+        self.priority = SCHEDULER_PRIORITY  # the thread's SCHED_FIFO priority, where allowed
         self._next_tick = 0
         self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
 
@@ -146,7 +147,7 @@ class Scheduler:
 
     # -- the thread ----------------------------------------------------------------------------
     def _run(self) -> None:
-        request_realtime(SCHEDULER_PRIORITY)
+        request_realtime(self.priority)
         try:
             while True:
                 due = self._wait_until_nearly_due()

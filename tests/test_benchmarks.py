@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import scheduler_accuracy
+from continuo.live.scheduler import SCHEDULER_PRIORITY
 from tests.live.jack import require_jack
 
 pytestmark = [pytest.mark.slow, pytest.mark.jack]
@@ -31,3 +33,6 @@ def test_quick_suite_runs_and_writes_every_section() -> None:
     assert report["quick"] is True
     assert report["inference"]["onnx_windowed"]["median_ms"] < report["inference"]["keras_predict"]["median_ms"]
     assert report["end_to_end"]["continuo"]["notes"] > 5
+    by_priority = report["scheduler_accuracy"]["with_busy_neighbour_by_priority"]
+    priorities = {f"fifo_{SCHEDULER_PRIORITY}", f"fifo_{scheduler_accuracy.PRIORITY_BEFORE}"}
+    assert set(by_priority) == priorities and all(stats["n"] == 40 for stats in by_priority.values())
