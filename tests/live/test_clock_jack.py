@@ -7,6 +7,7 @@ import difflib
 import json
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import mido
@@ -93,7 +94,7 @@ def test_onsets_land_on_the_clock_grid_at_90_then_140_bpm(jack_server: JackServe
     One CI run (2026-11-26) recorded 76 note-ons sent and the witness heard 75. The engine records a
     message only after rtmidi took it, so it went missing between rtmidi and the witness. About 60 local
     repeats, some under load, never lost one, nor did 4000-message JACK stress runs with clients reported
-    late (xruns) dozens of times: the cause is unknown. So the test tolerates one lost note-on, prints
+    late (xruns) dozens of times: the cause is unknown. So the test tolerates one lost note-on, warns
     which and the late JACK clients, and fails on a second (a lost note-off fails note balance elsewhere).
     """
     score, tick_rows = clock_score(0.2, [(90, 8), (140, 12)])
@@ -102,9 +103,10 @@ def test_onsets_land_on_the_clock_grid_at_90_then_140_bpm(jack_server: JackServe
     played = [(beat, m.note) for beat, m in recorded_messages(take) if note_sounds(m)]
     arrived = [(t, m.note) for t, m in received if note_sounds(m)]
     pairs, missing, extra = pair_by_pitch(played, arrived)
-    if missing or extra:
-        print(f"LOST at the witness (beat, pitch): {missing}; unexpected: {extra}; late JACK clients "
-              f"{dict(jack_server.late_clients())}")  # fmt: skip
+    if missing or extra:  # a warning shows in the CI log's summary even when the test passes
+        late = dict(jack_server.late_clients())
+        lost = f"note-ons lost at the witness (beat, pitch) {missing}, unexpected {extra}; late clients {late}"
+        warnings.warn(lost, stacklevel=1)
     assert not extra and len(missing) <= 1 and len(pairs) > 20
     errors, settled = [], {}
     for beat, at in pairs:
