@@ -10,12 +10,9 @@ from __future__ import annotations
 import gc
 import json
 import os
-import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,6 +44,7 @@ from continuo.live.recorder import PartedRecorder, Recorder
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import choose_seed
+from continuo.live.signals import stop_on_signals
 from continuo.live.status import StatusLine, note_name
 from continuo.live.transport import TransportControl
 
@@ -125,20 +123,6 @@ def _check(request: PlayRequest) -> SamplingSettings:
     elif request.record_part_minutes is not None:
         raise ContinuoError("--record-part-minutes needs --record FILE.mid to name the parts")
     return settings
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set `stop`, so the main loop ends through its finally (and its panic)."""
-    handled = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.getsignal(sig) for sig in handled}
-    for sig in handled:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 class _PortSetup:
@@ -352,7 +336,7 @@ class _Session:
         port_failed: str | None = None
         try:
             self.announce(seed_name)
-            with _stop_on_signals(self.stop):
+            with stop_on_signals(self.stop):
                 self.player.run(self.stop, self.between_steps)
         except PortFailedError as error:
             port_failed = str(error)
