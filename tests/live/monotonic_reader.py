@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -19,6 +18,8 @@ import time
 def main() -> None:
     import rtmidi
 
+    from continuo.live.signals import stop_on_signals
+
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     stamps: list[tuple[float, list[int]]] = []
     reader = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="monotonic")
@@ -26,9 +27,9 @@ def main() -> None:
     reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
     reader.open_virtual_port("in")
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    print("ready", flush=True)
-    done.wait()
+    with stop_on_signals(done):  # not done.set() in a handler: it can hang inside done.wait() (live/signals.py)
+        print("ready", flush=True)
+        done.wait()
     with open(sys.argv[1], "w") as out:
         json.dump(stamps, out)
     os._exit(0)  # never close an rtmidi JACK client at exit (PLATFORM-NOTES)
