@@ -3,8 +3,9 @@
 A Python signal handler runs on the main thread between two bytecodes, inside whatever that thread was
 doing. If it was in `stop.wait()` just re-taking the event's lock, a handler calling `stop.set()` waits
 for that lock forever: a `continuo play` hung this way after SIGINT in a JACK test (CPython gh-126434
-discusses the same trap). So the handler does nothing itself: the interpreter writes the signal's number
-to a wakeup pipe (`signal.set_wakeup_fd`, done in C, no lock), and a watcher thread sets `stop`.
+shows the same trap with multiprocessing.Event). So the handler does nothing itself: the interpreter
+writes the signal's number to a wakeup pipe (`signal.set_wakeup_fd`, done in C, no lock), and a watcher
+thread sets `stop`.
 """
 
 from __future__ import annotations
