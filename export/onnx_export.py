@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from continuo.live.errors import ContinuoError
-from continuo.live.model_file import FIELDS, FORMAT_VERSION, OUTPUTS, ContinuoModel
+from continuo.live.model_file import DURATION_GIVEN_SHIFT_FORMAT, FIELDS, OUTPUTS, ContinuoModel
 from continuo.training.model import keras_logits
 from continuo.training.runfolder import RunFolder
 
@@ -38,7 +38,7 @@ def build_metadata(run: RunFolder, parity: float) -> dict[str, Any]:
     split = run.read_split()
     pitches = np.concatenate([p.events[:, 0] for p in split.train])
     return {
-        "continuo_format": FORMAT_VERSION,
+        "continuo_format": DURATION_GIVEN_SHIFT_FORMAT if info["config"].get("duration_given_shift") else 1,
         "name": info["name"],
         "composer": info["composer"],
         "window": info["config"]["window"],

@@ -124,6 +124,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             learning_rate=args.learning_rate,
             dropout=args.dropout,
             loss_weights=args.loss_weights,
+            duration_given_shift=args.duration_given_shift,
         ),
     )
     if args.no_leak_check and args.leak_check_epochs:
@@ -472,6 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=head_weights,
         default=(1.0, 1.0, 1.0),
         help="how much each head's loss counts, pitch,duration,shift (default 1,1,1)",
+    )
+    train.add_argument(
+        "--duration-given-shift",
+        action="store_true",
+        help="model format 2: the duration is drawn given the drawn shift (default: format 1, independent heads)",
     )
     train.add_argument(
         "--transpose", type=semitones, default=6, help="augment by random transposition up to ± this many semitones"

@@ -50,13 +50,20 @@ class Generator:
         self.window.extend(events)
 
     def next_event(self) -> Event:
-        """Run the model on the window, sample each head from the last step, and append the result."""
+        """Run the model on the window, sample each head from the last step, and append the result.
+
+        A format-2 model gives a row of duration logits per shift class: the duration is drawn from the
+        row of the shift just drawn, so a note's length agrees with where the next onset falls.
+        """
         events = np.array([tuple(self.window)], dtype=np.int64)
-        pitch, duration, shift = (head[0, -1] for head in self.model.logits(events))
-        event = Event(
-            sample(pitch, self.settings, self.rng, self.allowed_pitches),
-            sample(duration, self.settings, self.rng),
-            sample(shift, self.settings, self.rng),
-        )
+        pitch_logits, duration_logits, shift_logits = (head[0, -1] for head in self.model.logits(events))
+        pitch = sample(pitch_logits, self.settings, self.rng, self.allowed_pitches)
+        if duration_logits.ndim == 2:
+            shift = sample(shift_logits, self.settings, self.rng)
+            duration = sample(duration_logits[shift], self.settings, self.rng)
+        else:  # format 1: the draw order of the seed's three independent heads, so old takes replay
+            duration = sample(duration_logits, self.settings, self.rng)
+            shift = sample(shift_logits, self.settings, self.rng)
+        event = Event(pitch, duration, shift)
         self.window.append(event)
         return event

@@ -18,7 +18,10 @@ import numpy as np
 from continuo.live.codec import Codec, Event
 from continuo.live.errors import ContinuoError
 
-FORMAT_VERSION = 1
+#: 1: three independent heads, each [batch, time, K]. 2: duration_logits is [batch, time, shifts, durations],
+#: a row per shift class, and the engine draws the duration in the row of the shift it drew.
+FORMAT_VERSIONS = (1, 2)
+DURATION_GIVEN_SHIFT_FORMAT = 2
 FIELDS: tuple[str, ...] = Event._fields
 INPUTS = FIELDS
 OUTPUTS = tuple(f"{field}_logits" for field in FIELDS)
@@ -36,6 +39,11 @@ class ModelInfo:
     codec: Codec
     pitch_range: tuple[int, int]
     metadata: dict[str, Any]
+    format_version: int = 1
+
+    @property
+    def duration_given_shift(self) -> bool:
+        return self.format_version == DURATION_GIVEN_SHIFT_FORMAT
 
 
 def shipped_models() -> dict[str, Path]:
@@ -67,9 +75,10 @@ def _metadata(raw: dict[str, str], path: Path) -> ModelInfo:
     except json.JSONDecodeError as error:
         raise ModelFileError(f"model file {path} has metadata that is not JSON ({error.msg})") from None
     version = parsed["continuo_format"]
-    if version != FORMAT_VERSION:
+    if version not in FORMAT_VERSIONS:
+        readable = " and ".join(str(v) for v in FORMAT_VERSIONS)
         raise ModelFileError(
-            f"model file {path} has format version {version!r}; this Continuo reads version {FORMAT_VERSION}"
+            f"model file {path} has format version {version!r}; this Continuo reads versions {readable}"
         )
     try:
         codec = Codec.from_json(parsed["codec"])
@@ -77,7 +86,7 @@ def _metadata(raw: dict[str, str], path: Path) -> ModelInfo:
         window = int(parsed["window"])
     except (ValueError, TypeError) as error:
         raise ModelFileError(f"model file {path} has malformed metadata: {error}") from None
-    return ModelInfo(str(parsed["name"]), window, codec, (low, high), parsed)
+    return ModelInfo(str(parsed["name"]), window, codec, (low, high), parsed, int(version))
 
 
 def _check_signature(session: Any, path: Path) -> None:
@@ -90,6 +99,16 @@ def _check_signature(session: Any, path: Path) -> None:
         raise ModelFileError(f"model file {path}: inputs {wrong} must be int64 [batch, time]")
     if not set(OUTPUTS) <= set(outputs):
         raise ModelFileError(f"model file {path} has outputs {sorted(outputs)}; expected {list(OUTPUTS)}")
+
+
+def _check_duration_rank(session: Any, info: ModelInfo, path: Path) -> None:
+    rank = len(next(o for o in session.get_outputs() if o.name == "duration_logits").shape)
+    expected = 4 if info.duration_given_shift else 3
+    if rank != expected:
+        layout = "[batch, time, shifts, durations]" if info.duration_given_shift else "[batch, time, durations]"
+        raise ModelFileError(
+            f"model file {path}: format {info.format_version} needs duration_logits {layout}, it has {rank} axes"
+        )
 
 
 class ContinuoModel:
@@ -110,10 +129,12 @@ class ContinuoModel:
             raise ModelFileError(f"model file {path} is not a readable ONNX model ({first})") from None
         _check_signature(self.session, path)
         self.info = _metadata(dict(self.session.get_modelmeta().custom_metadata_map), path)
+        _check_duration_rank(self.session, self.info, path)
         self.path = path
 
     def logits(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(batch, time, 3) events -> pitch, duration and shift logits, each (batch, time, K)."""
+        """(batch, time, 3) events -> pitch, duration and shift logits, each (batch, time, K); in format 2
+        the duration's are (batch, time, shifts, durations)."""
         feeds = {name: np.ascontiguousarray(events[:, :, i], dtype=np.int64) for i, name in enumerate(INPUTS)}
         pitch, duration, shift = self.session.run(list(OUTPUTS), feeds)
         return pitch, duration, shift

@@ -67,12 +67,13 @@ def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
         raise ContinuoError(f"a seed spread needs runs of different seeds, got seeds {seeds}")
     if any(run.get("recipe") != runs[0].get("recipe") for run in runs):
         raise ContinuoError("a seed spread compares one recipe: these runs differ in options or base run")
+    heads = [*FIELDS] + (["duration_marginal"] if all("duration_marginal" in run["model"] for run in runs) else [])
     mean = {
-        field: {
-            measure: sum(run["model"][field][measure] for run in runs) / len(runs)
+        head: {
+            measure: sum(run["model"][head][measure] for run in runs) / len(runs)
             for measure in ("top1", "top5", "bits")
         }
-        for field in FIELDS
+        for head in heads
     }
     keep = ("seed", "command", "pieces", "events", "model", "5gram")
     return {"name": names.pop(), "runs": [{key: run[key] for key in keep} for run in runs], "mean": mean}
@@ -135,7 +136,14 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     rows = [(name, metrics[name]) for name in ("model", "unigram", f"{NGRAM_ORDER}gram") if name in metrics]
     if "leak_check" in metrics:
         rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
-    return _table(f"test split: {metrics['pieces']} pieces, {metrics['events']} events", rows)
+    lines = _table(f"test split: {metrics['pieces']} pieces, {metrics['events']} events", rows)
+    before = metrics["model"].get("duration_marginal")
+    if before:  # format 2 scores the duration in the row of the true shift; this is it drawn before the shift
+        lines.append(
+            f"format 2: model duration above is given the true shift; before the shift is known top-1 "
+            f"{before['top1'] * 100:.1f}%, top-5 {before['top5'] * 100:.1f}%, {before['bits']:.2f} bits"
+        )
+    return lines
 
 
 def print_report(metrics: dict[str, Any], as_json: bool) -> None:

@@ -112,4 +112,6 @@ class RunFolder:
             raise ContinuoError(f"run folder {self.path} has no model.keras: did training finish?")
         import keras
 
-        return keras.models.load_model(self.model_path)
+        from continuo.training.model import custom_objects
+
+        return keras.models.load_model(self.model_path, custom_objects=custom_objects())

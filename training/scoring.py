@@ -108,14 +108,30 @@ def score_model(
 def score_positions(
     logits_fn: LogitsFunction, inputs: np.ndarray, positions: np.ndarray, targets: np.ndarray, batch_size: int = 512
 ) -> dict[str, HeadScore]:
+    """Each head's scores; for a format-2 model (duration logits per shift class) the duration is scored in
+    the row of the true shift, as the engine draws it after the shift, and `duration_marginal` scores it
+    before the shift is known (summed over the model's own shift distribution)."""
     tallies = {field: _Tally() for field in FIELDS}
+    marginal = _Tally()
     for begin in range(0, len(inputs), batch_size):
-        heads = logits_fn(inputs[begin : begin + batch_size])
+        heads = [np.asarray(head) for head in logits_fn(inputs[begin : begin + batch_size])]
         chosen = (positions[:, 0] >= begin) & (positions[:, 0] < begin + batch_size)
         rows, columns = positions[chosen, 0] - begin, positions[chosen, 1]
-        for index, field in enumerate(FIELDS):
-            tallies[field].add(softmax(np.asarray(heads[index])[rows, columns]), targets[chosen, index])
-    return {field: tally.score() for field, tally in tallies.items()}
+        pitch, duration, shift = (head[rows, columns] for head in heads)
+        truth = targets[chosen]
+        if duration.ndim == 3:  # (targets, shifts, durations)
+            by_shift = softmax(duration)
+            marginal.add(np.einsum("ns,nsd->nd", softmax(shift), by_shift), truth[:, 1])
+            duration_probabilities = by_shift[np.arange(len(truth)), truth[:, 2]]
+        else:
+            duration_probabilities = softmax(duration)
+        tallies["pitch"].add(softmax(pitch), truth[:, 0])
+        tallies["duration"].add(duration_probabilities, truth[:, 1])
+        tallies["shift"].add(softmax(shift), truth[:, 2])
+    scores = {field: tally.score() for field, tally in tallies.items()}
+    if marginal.ranks:
+        scores["duration_marginal"] = marginal.score()
+    return scores
 
 
 def score_ngrams(models: dict[str, NGramModel], pieces: Sequence[Piece]) -> dict[str, HeadScore]:

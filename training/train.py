@@ -20,7 +20,14 @@ from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
 from continuo.training.evaluate import evaluate_split
 from continuo.training.loader import Piece, load_folder
-from continuo.training.model import ModelConfig, build_model, keras_logits
+from continuo.training.model import (
+    DURATION_GIVEN_SHIFT_LAYER,
+    ModelConfig,
+    build_model,
+    custom_objects,
+    duration_packing,
+    keras_logits,
+)
 from continuo.training.runfolder import RunFolder, fit_options
 from continuo.training.scoring import FIELDS, score_positions
 from continuo.training.split import Split, split_by_piece
@@ -65,15 +72,21 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
         info = base.read_json("run.json")
         if Codec.from_json(info["codec"]) != codec or ModelConfig(**info["config"]).units != config.units:
             raise ContinuoError(f"--init-from {run_path}: its codec or --units differ from this run's; they must match")
-    base_layers = keras.models.load_model(base.model_path, compile=False).layers
-    trained = {layer.name: layer for layer in base_layers if layer.weights}
+    base_layers = keras.models.load_model(base.model_path, custom_objects=custom_objects(), compile=False).layers
+    trained = {layer.name: layer.get_weights() for layer in base_layers if layer.weights}
     layers = {layer.name: layer for layer in model.layers if layer.weights}
+    if DURATION_GIVEN_SHIFT_LAYER in layers and "duration_logits" in trained:
+        # a format-1 base: its duration head becomes the marginal part of the format-2 head, whose
+        # shift-conditioned part starts at zero, so the fine-tuning starts from the base's predictions
+        kernel, bias = trained.pop("duration_logits")
+        fresh = layers[DURATION_GIVEN_SHIFT_LAYER].get_weights()
+        trained[DURATION_GIVEN_SHIFT_LAYER] = [kernel, bias, *fresh[2:]]
     lacking = sorted(trained.keys() - layers.keys()) + sorted(layers.keys() - trained.keys())
     if lacking:
         raise ContinuoError(f"--init-from {run_path}: layer {lacking[0]!r} is in only one of the two models")
-    for name, layer in trained.items():
+    for name, weights in trained.items():
         try:
-            layers[name].set_weights(layer.get_weights())
+            layers[name].set_weights(weights)
         except ValueError as error:
             raise ContinuoError(
                 f"--init-from {run_path}: its layer {name!r} does not fit this model ({error})"
@@ -105,7 +118,7 @@ def refuse_seen_pieces(base_path: Path, split: Split) -> None:
         ancestor = run.base_run(manifest)
 
 
-def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator) -> Any:
+def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Generator, packing: int | None) -> Any:
     """An endless tf.data pipeline of full batches, drawing fresh slices (phase, transposition) per pass."""
     import tensorflow as tf
 
@@ -114,7 +127,7 @@ def _dataset(draw: Callable[[], np.ndarray], batch_size: int, rng: np.random.Gen
             slices = draw()
             order = rng.permutation(len(slices))
             for begin in range(0, max(1, len(order) - batch_size + 1), batch_size):
-                yield as_inputs_targets(slices[order[begin : begin + batch_size]])
+                yield as_inputs_targets(slices[order[begin : begin + batch_size]], packing)
 
     spec = tf.TensorSpec(shape=(None, None), dtype=tf.int64)
     signature = ({n: spec for n in FIELDS}, {f"{n}_logits": spec for n in FIELDS})
@@ -130,13 +143,14 @@ def _fit(
     steps_per_epoch: int,
     rng: np.random.Generator,
     log: Path | None,
+    packing: int | None,
 ) -> Any:
     import keras
 
     callbacks: list[Any] = []
     validation_data = None
     if validation is not None and len(validation):
-        validation_data = as_inputs_targets(validation)
+        validation_data = as_inputs_targets(validation, packing)
         callbacks += [
             keras.callbacks.EarlyStopping("val_loss", patience=options.patience, restore_best_weights=True),
             # Duration and shift saturate early, so the summed loss plateaus while pitch still learns:
@@ -152,7 +166,7 @@ def _fit(
         callbacks.append(keras.callbacks.CSVLogger(str(log)))
     verbose = 1 if sys.stdout.isatty() else 2
     return model.fit(
-        _dataset(draw, options.config.batch_size, rng),
+        _dataset(draw, options.config.batch_size, rng, packing),
         steps_per_epoch=steps_per_epoch,
         validation_data=validation_data,
         epochs=epochs,
@@ -200,7 +214,7 @@ def leak_check(split: Split, codec: Codec, options: TrainOptions, epochs: int) -
         return transpose_randomly(train_slices[chosen], rng, options.transpose)
 
     print(f"leak check: training the same model on a random-window split for {epochs} epochs", flush=True)
-    _fit(model, draw, None, options, epochs, steps_per_epoch, rng, None)
+    _fit(model, draw, None, options, epochs, steps_per_epoch, rng, None, duration_packing(codec, options.config))
     window = options.config.window
     inputs = test_slices[:, :window]
     positions = np.stack([np.arange(len(inputs)), np.full(len(inputs), window - 1)], axis=1)
@@ -277,6 +291,7 @@ def train(options: TrainOptions, command: str = "") -> RunFolder:
         steps_per_epoch,
         rng,
         run.path / "history.csv",
+        duration_packing(codec, config),
     )
     seconds = time.perf_counter() - started
     model.save(run.model_path)

@@ -75,8 +75,16 @@ def all_windows(pieces: Sequence[Piece], window: int) -> np.ndarray:
     return _gather(kept, [_starts(len(p), span, 0, 1) for p in kept], span)
 
 
-def as_inputs_targets(slices: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(N, window + 1, 3) slices to Keras inputs at t and targets at t + 1."""
+def as_inputs_targets(
+    slices: np.ndarray, durations_given_shift: int | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(N, window + 1, 3) slices to Keras inputs at t and targets at t + 1.
+
+    For a format-2 model give the number of duration classes: its duration target then carries the true
+    shift too (shift * durations + duration), because its loss scores the row of that shift.
+    """
     inputs = {name: slices[:, :-1, i] for i, name in enumerate(("pitch", "duration", "shift"))}
     targets = {f"{name}_logits": slices[:, 1:, i] for i, name in enumerate(("pitch", "duration", "shift"))}
+    if durations_given_shift is not None:
+        targets["duration_logits"] = targets["shift_logits"] * durations_given_shift + targets["duration_logits"]
     return inputs, targets

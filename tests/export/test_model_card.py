@@ -132,3 +132,31 @@ def test_only_bach_carries_the_quality_bar() -> None:
     spread = {"name": "mozart", "runs": [{"seed": 0, "command": "c", "model": scores}], "mean": scores}
     assert "Quality bar" not in render_seed_spread(spread)
     assert "Quality bar" in render_seed_spread(spread | {"name": "bach"})
+
+
+def test_a_format_2_model_says_how_its_duration_is_scored_and_what_it_scores_before_the_shift() -> None:
+    metadata = fake_metadata()
+    assert "Format 1: pitch, duration and shift are drawn independently." in render_card({"bach": (metadata, 1)})
+    metadata["continuo_format"] = 2
+    model = dict(metadata["metrics"]["model"], duration_marginal=head(0.741, 0.99, 1.05))  # type: ignore[call-overload]
+    metadata["metrics"] = dict(metadata["metrics"], model=model)  # type: ignore[call-overload]
+    card = render_card({"bach": (metadata, 1)})
+    assert (
+        "(summed over the model's own shift distribution) the duration scores top-1 74.1%, top-5 99.0%, 1.05 bits"
+        in card
+    )
+    assert "The whole event (all three fields) costs 2.88 bits against the 5-gram's 2.88" in card
+    spread = {
+        "name": "bach",
+        "runs": [{"seed": 0, "command": "continuo train", "model": model}],
+        "mean": model,
+    }
+    text = render_seed_spread(spread)
+    assert (
+        "| run | pitch top-1 | pitch bits | pitch top-5 | duration top-1 | shift top-1 | duration top-1 before" in text
+    )
+    assert "| **mean** | 61.2% | 1.78 | 93.1% | 75.0% | 94.0% | 74.1% |" in text
+    assert (
+        "duration top1 75.0% (≥ 75.0%: met, given the true shift as the engine draws it; "
+        "before the shift is known 74.1%)" in text
+    )

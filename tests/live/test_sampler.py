@@ -70,3 +70,20 @@ def test_generator_grows_a_short_seed_to_the_window_and_reproduces_with_a_seed()
     assert [again.next_event() for _ in range(5)] == events
     generator.push([Event(40, 1, 1)])
     assert generator.next_event().pitch == 41  # what a performer plays steers what comes next
+
+
+class ShiftTiedDurations:
+    """Format 2: every shift equally likely, and in the row of shift s, duration s % 16 is all but certain."""
+
+    def logits(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        time = events.shape[1]
+        durations = np.full((1, time, 17, 16), -20.0)
+        durations[0, :, np.arange(17), np.arange(17) % 16] = 20.0
+        return np.zeros((1, time, 128)), durations, np.zeros((1, time, 17))
+
+
+def test_a_format_2_model_draws_the_duration_in_the_row_of_the_drawn_shift() -> None:
+    generator = Generator(ShiftTiedDurations(), 30, [Event(60, 0, 0)], SamplingSettings(1.0), seed=3)
+    events = [generator.next_event() for _ in range(300)]
+    assert all(event.duration == event.shift % 16 for event in events)
+    assert len({event.shift for event in events}) == 17  # the shift itself is drawn, not fixed

@@ -46,6 +46,23 @@ def test_a_wrong_alignment_would_be_caught() -> None:
     assert score_model(stale, [rising(100)], window=30)["pitch"].top1 == 0.0
 
 
+def test_a_format_2_duration_is_scored_in_the_row_of_the_true_shift() -> None:
+    """Durations equal shifts here; in the row of shift s the model is sure of duration s, and every shift is
+    equally likely, so before the shift is known duration 0 leads (rows 0 and 16 both give it)."""
+    shifts = np.arange(100) % 4
+    piece = Piece("tied", np.stack([np.full(100, 60), shifts, shifts], axis=1).astype(np.int16), "tied")
+
+    def tied(events: np.ndarray) -> list[np.ndarray]:
+        batch, time = events.shape[:2]
+        table = np.broadcast_to(one_hot(np.arange(17), 16), (batch, time, 17, 16))
+        return [one_hot(events[:, :, 0], 128), table, np.zeros((batch, time, 17))]
+
+    scores = score_model(tied, [piece], window=30)
+    assert scores["duration"].top1 == 1.0 and scores["duration"].bits < 1e-6
+    assert scores["duration_marginal"].top1 == pytest.approx(np.mean(shifts[1:] == 0))
+    assert "duration_marginal" not in score_model(next_pitch_oracle, [piece], window=30)
+
+
 def test_ngram_distributions_sum_to_one_and_back_off() -> None:
     model = NGramModel(5, 128).fit([[1, 2, 3, 4, 5, 6, 7, 8] * 10])
     for history in ([], [1], [1, 2, 3, 4], [99, 98, 97, 96], [4, 99]):

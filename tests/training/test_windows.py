@@ -22,6 +22,14 @@ def test_targets_are_inputs_shifted_by_one_step() -> None:
     np.testing.assert_array_equal(targets["duration_logits"][0], piece(100).events[1:31, 1])
 
 
+def test_a_format_2_duration_target_carries_the_true_shift() -> None:
+    slices = tiled_windows([piece(100)], window=30)
+    _, targets = as_inputs_targets(slices, durations_given_shift=16)
+    true = piece(100).events[1:31]
+    np.testing.assert_array_equal(targets["duration_logits"][0], true[:, 2] * 16 + true[:, 1])
+    np.testing.assert_array_equal(targets["shift_logits"][0], true[:, 2])
+
+
 def test_short_pieces_give_no_training_slice() -> None:
     assert len(tiled_windows([piece(30)], window=30)) == 0
     assert len(tiled_windows([piece(31)], window=30)) == 1
