@@ -198,6 +198,8 @@ def main() -> None:
     longer.add_argument("--seed", type=int, default=0)
     longer.add_argument("--learning-rate", type=float, default=2.5e-4)
     args = parser.parse_args()
+    if RunFolder(args.run).read_json("run.json")["config"].get("duration_given_shift"):
+        parser.error(f"{args.run} is a format-2 run: these diagnostics look into format-1 runs' duration heads")
     if args.command == "errors":
         errors(args.run)
     elif args.command == "lookahead":
