@@ -1,7 +1,7 @@
 """`continuo generate`: the seed app's flow as a command, as fast as the model allows.
 
 It drives the live engine's own parts (Generator, Player, Scheduler, Recorder) on a clock that
-stands still at "the end of time": the player places notes exactly as it does live, the scheduler
+runs as fast as notes are placed: the player places notes exactly as it does live, the scheduler
 orders them and re-strikes repeated pitches as it does live, and the recorder writes the take the
 port would have received. No second implementation of any of it.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,14 +63,19 @@ class Generated:
         return self.recorder.to_midifile(tempo)
 
 
-class _EndOfTime:
-    """A clock at +infinity for the scheduler: every queued message is due."""
+class _OfflineClock:
+    """The scheduler's clock offline: it stands at `reached` (in beats, which it also uses as seconds), so
+    the messages queued up to there are due. It runs on as the player places notes, never past one that
+    could still be placed before it, so the take is written in beat order."""
 
     follows_transport = False
     bpm = 120.0
 
+    def __init__(self) -> None:
+        self.reached = -math.inf
+
     def now(self) -> float:
-        return math.inf
+        return self.reached
 
     def start(self, at_seconds: float, beat: float = 0.0) -> None: ...
     def set_tempo(self, bpm: float) -> None: ...
@@ -108,7 +114,7 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)
     source = _Counting(generator)
     recorder = Recorder()
-    clock = _EndOfTime()
+    clock = _OfflineClock()
     scheduler = Scheduler(None, clock, recorder)
     options = PlayOptions(channel=request.channel - 1, velocity=request.velocity)
     player = Player(source, model.info.codec, clock, scheduler, options)
@@ -116,18 +122,34 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     events = request.events if request.beats is None else int(request.beats * MAX_EVENTS_PER_BEAT) + 1
     player.begin_phrase(0.0, request.beats, events)
     bar = _progress_bar(request, progress)
-    horizon = 0.0
-    while not player.finished:
-        horizon += CHUNK_BEATS
-        before = len(source.events)
-        player.schedule_until(horizon)
-        scheduler.send_due()
+    counted = 0
+
+    def placed() -> None:
+        nonlocal counted
         if bar is not None:
-            bar.update(len(source.events) - before)
-    scheduler.send_due()
+            bar.update(len(source.events) - counted)
+        counted = len(source.events)
+
+    play_out(player, scheduler, clock, placed)
     if bar is not None:
         bar.close()
     return Generated(model, seed_name, seed_events, source.events, recorder)
+
+
+def play_out(player: Player, scheduler: Scheduler, clock: _OfflineClock, placed: Callable[[], None]) -> None:
+    """Place every note and send what is final: the player places at most MAX_EVENTS_PER_ROUND a round, so a
+    dense stretch can stop short of the horizon, and a note still to come starts at or after the last one
+    placed. Sending beyond that would record later messages before earlier ones (the take is kept in
+    send order, as the port hears it)."""
+    horizon = 0.0
+    while not player.finished:
+        horizon = max(horizon, player.next_onset or 0.0) + CHUNK_BEATS
+        player.schedule_until(horizon)
+        clock.reached = -math.inf if player.next_onset is None else player.next_onset
+        scheduler.send_due()
+        placed()
+    clock.reached = math.inf
+    scheduler.send_due()
 
 
 def _progress_bar(request: GenerateRequest, wanted: bool) -> Any:

@@ -12,7 +12,11 @@ import mido
 import numpy as np
 import pytest
 
-from continuo.live.generate import GenerateRequest, Outputs, generate_files
+from continuo.live.codec import Codec, Event
+from continuo.live.generate import GenerateRequest, Outputs, _OfflineClock, generate_files, play_out
+from continuo.live.player import Player, PlayOptions
+from continuo.live.recorder import Recorder
+from continuo.live.scheduler import Scheduler
 from tests.live.jack import continuo, note_balance, recorded_messages
 
 
@@ -110,3 +114,31 @@ def test_wav_without_fluidsynth_says_what_to_install(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "apt-get install fluidsynth fluid-soundfont-gm" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+class DenseSource:
+    """Chords of 70 notes (more than the player places in one round), a beat apart, each note half a beat long."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next_event(self) -> Event:
+        shift = 0 if self.count % 70 else 10  # class 10: one beat; the first event's shift is ignored
+        self.count += 1
+        return Event(30 + self.count % 70, 6, shift)  # duration class 6: half a beat
+
+
+def test_offline_takes_are_written_in_beat_order_through_dense_stretches() -> None:
+    """A dense chord fills the player's round before its horizon: nothing queued may be sent before a note
+    that can still be placed earlier, or the take (kept in send order) moves notes late."""
+    clock = _OfflineClock()
+    recorder = Recorder()
+    scheduler = Scheduler(None, clock, recorder)
+    player = Player(DenseSource(), Codec(), clock, scheduler, PlayOptions())
+    player.begin_phrase(0.0, events=350)
+    play_out(player, scheduler, clock, lambda: None)
+    sent = list(recorder.messages)
+    beats = [beat for beat, _ in sent]
+    assert beats == sorted(beats)  # the take is in send order: that order must be the beats' order
+    onsets = [beat for beat, data in sent if data[0] & 0xF0 == 0x90 and data[2] > 0]
+    assert onsets == [float(index // 70) for index in range(350)]
