@@ -63,7 +63,7 @@ class Generated:
         return self.recorder.to_midifile(tempo)
 
 
-class _OfflineClock:
+class OfflineClock:
     """The scheduler's clock offline: it stands at `reached` (in beats, which it also uses as seconds), so
     the messages queued up to there are due. It runs on as the player places notes, never past one that
     could still be placed before it, so the take is written in beat order."""
@@ -114,7 +114,7 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)
     source = _Counting(generator)
     recorder = Recorder()
-    clock = _OfflineClock()
+    clock = OfflineClock()
     scheduler = Scheduler(None, clock, recorder)
     options = PlayOptions(channel=request.channel - 1, velocity=request.velocity)
     player = Player(source, model.info.codec, clock, scheduler, options)
@@ -136,7 +136,7 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     return Generated(model, seed_name, seed_events, source.events, recorder)
 
 
-def play_out(player: Player, scheduler: Scheduler, clock: _OfflineClock, placed: Callable[[], None]) -> None:
+def play_out(player: Player, scheduler: Scheduler, clock: OfflineClock, placed: Callable[[], None]) -> None:
     """Place every note and send what is final: the player places at most MAX_EVENTS_PER_ROUND a round, so a
     dense stretch can stop short of the horizon, and a note still to come starts at or after the last one
     placed. Sending beyond that would record later messages before earlier ones (the take is kept in

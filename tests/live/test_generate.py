@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from continuo.live.codec import Codec, Event
-from continuo.live.generate import GenerateRequest, Outputs, _OfflineClock, generate_files, play_out
+from continuo.live.generate import GenerateRequest, OfflineClock, Outputs, generate_files, play_out
 from continuo.live.player import Player, PlayOptions
 from continuo.live.recorder import Recorder
 from continuo.live.scheduler import Scheduler
@@ -131,7 +131,7 @@ class DenseSource:
 def test_offline_takes_are_written_in_beat_order_through_dense_stretches() -> None:
     """A dense chord fills the player's round before its horizon: nothing queued may be sent before a note
     that can still be placed earlier, or the take (kept in send order) moves notes late."""
-    clock = _OfflineClock()
+    clock = OfflineClock()
     recorder = Recorder()
     scheduler = Scheduler(None, clock, recorder)
     player = Player(DenseSource(), Codec(), clock, scheduler, PlayOptions())
