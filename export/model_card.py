@@ -41,9 +41,10 @@ FAILURE_MODES = """\
 
 - Timing is a class table, not performance time: no rubato, no swing, durations clamp at 8 beats and a
   shift of more than 8 beats (a long rest) becomes 8.
-- The pitch is drawn independently of the timing given the context, and in a format-1 model (each model's
-  section names its format) the duration independently of the shift too, so a chord's rhythm can come
-  apart (a note of a chord lasting much longer than the others).
+- The pitch is drawn independently of the timing given the context, and a format-1 model (each model's
+  section names its format) draws the duration independently of the shift too. In either format a chord's
+  rhythm can come apart (a note of a chord lasting much longer than the others): a format-2 duration knows
+  whether its note joins the chord before it, but not where the next note will fall.
 - The window is 30 events: form beyond a few bars (returns, cadence plans, key areas) is not modelled.
   Measured: over stretches as long as a test piece the generated music wanders between keys more than the
   composer does (lower scale consistency in each model's musical report below its metrics). For each
@@ -149,16 +150,22 @@ def _format_notes(metadata: Mapping[str, Any]) -> list[str]:
     metrics = metadata["metrics"]
     before = metrics["model"].get("duration_marginal")
     version = metadata.get("continuo_format", 1)
-    if version != 2 or before is None:
+    if version != 2:
         return [f"- Format {version}: pitch, duration and shift are drawn independently."]
+    unconditioned = (
+        ""
+        if before is None
+        else "; drawn before the shift is known (summed over the model's own shift distribution) the duration "
+        f"scores top-1 {_percent(before['top1'])}, top-5 {_percent(before['top5'])}, {before['bits']:.2f} bits"
+    )
     return [
         "- Format 2: the engine draws the shift, then the duration from the row of logits for that shift, so a "
-        "note's length agrees with where the next onset falls (the pitch is drawn independently of both). The "
-        "duration columns below are scored the same way, in the row of the true shift; drawn before the shift "
-        f"is known (summed over the model's own shift distribution) the duration scores top-1 "
-        f"{_percent(before['top1'])}, top-5 {_percent(before['top5'])}, {before['bits']:.2f} bits. The "
-        "baselines' durations do not see the shift. The whole event (all three fields) costs "
-        f"{_event_bits(metrics['model']):.2f} bits against the 5-gram's {_event_bits(metrics['5gram']):.2f}."
+        "note's length is chosen knowing where the note itself falls (in the same chord as the note before it "
+        "or later, on or off the beat), though not where the next note will fall; the pitch is drawn "
+        "independently of both. The duration columns below are scored the same way, in the row of the true "
+        f"shift{unconditioned}. The baselines' durations do not see the shift. The whole event (all three "
+        f"fields) costs {_event_bits(metrics['model']):.2f} bits against the 5-gram's "
+        f"{_event_bits(metrics['5gram']):.2f}."
     ]
 
 
@@ -264,11 +271,11 @@ that run has 74.2%) unless marked otherwise:
 - a lower learning rate: the run trained on at 1e-4 (`--init-from` itself; early stopping after 15
   epochs, best at 9): 74.4%, test 73.0% as before.
 
-Why format 2: a diagnostic head on the frozen format-1 trunk, told where the next onset falls in the beat
-(which, with the last onset's place, is its shift), reaches 76.3% (76.1% to 76.3% over its last three
+Why format 2: a diagnostic head on the frozen format-1 trunk, told where the predicted note's onset falls
+in the beat (which, with the last onset's place, is its shift), reaches 76.3% (76.1% to 76.3% over its last three
 epochs) against 74.3% (74.3% to 74.6%) with it hidden; told the next event's pitch and shift, 76.1%; told
-where the last onset fell, 74.6% to 74.7%. The trunk already knew the beat: what the duration lacked is the
-next onset's timing, which is the shift drawn for the same event. More than half of format 1's validation
+where the last onset fell, 74.6% to 74.7%. The trunk already knew the beat: what the duration lacked is
+where the note itself falls, which is the shift drawn for the same event. More than half of format 1's validation
 errors (55%) were a true eighth predicted as a quarter, a voice that moves again half a beat later. The
 diagnostics (format-1 runs) are in `training/recipes/duration_diagnostics.py`.""",
 }

@@ -53,7 +53,8 @@ class Generator:
         """Run the model on the window, sample each head from the last step, and append the result.
 
         A format-2 model gives a row of duration logits per shift class: the duration is drawn from the
-        row of the shift just drawn, so a note's length agrees with where the next onset falls.
+        row of the shift just drawn: the note's length is chosen knowing where the note itself falls (in the
+        chord before it or after it, on or off the beat). Where the next note falls is not drawn yet.
         """
         events = np.array([tuple(self.window)], dtype=np.int64)
         pitch_logits, duration_logits, shift_logits = (head[0, -1] for head in self.model.logits(events))

@@ -101,13 +101,18 @@ def _check_signature(session: Any, path: Path) -> None:
         raise ModelFileError(f"model file {path} has outputs {sorted(outputs)}; expected {list(OUTPUTS)}")
 
 
-def _check_duration_rank(session: Any, info: ModelInfo, path: Path) -> None:
-    rank = len(next(o for o in session.get_outputs() if o.name == "duration_logits").shape)
-    expected = 4 if info.duration_given_shift else 3
-    if rank != expected:
-        layout = "[batch, time, shifts, durations]" if info.duration_given_shift else "[batch, time, durations]"
+def _check_duration_shape(session: Any, info: ModelInfo, path: Path) -> None:
+    """The duration output's layout must be its format's, with the codec's class counts where the file fixes them."""
+    shape = next(o for o in session.get_outputs() if o.name == "duration_logits").shape
+    if info.duration_given_shift:
+        layout, classes = "[batch, time, shifts, durations]", [info.codec.n_shifts, info.codec.n_durations]
+    else:
+        layout, classes = "[batch, time, durations]", [info.codec.n_durations]
+    fixed = [size if isinstance(size, int) else None for size in shape[2:]]
+    if len(shape) != 2 + len(classes) or any(size not in (None, want) for size, want in zip(fixed, classes)):
         raise ModelFileError(
-            f"model file {path}: format {info.format_version} needs duration_logits {layout}, it has {rank} axes"
+            f"model file {path}: format {info.format_version} needs duration_logits {layout} with "
+            f"{' x '.join(map(str, classes))} classes (its codec's), it has {shape}"
         )
 
 
@@ -129,7 +134,7 @@ class ContinuoModel:
             raise ModelFileError(f"model file {path} is not a readable ONNX model ({first})") from None
         _check_signature(self.session, path)
         self.info = _metadata(dict(self.session.get_modelmeta().custom_metadata_map), path)
-        _check_duration_rank(self.session, self.info, path)
+        _check_duration_shape(self.session, self.info, path)
         self.path = path
 
     def logits(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,7 +23,8 @@ class ModelConfig:
     # loss is small next to pitch's gets little of the model's attention unless it is weighted up
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
     # Format 2: duration logits for every shift class, so the engine draws the duration given the shift
-    # it drew (a note ends where the next onset falls); False is format 1, three independent heads.
+    # it drew (how long a note lasts depends on where it falls: a chord tone, on or off the beat); False is
+    # format 1, three independent heads.
     duration_given_shift: bool = False
     duration_head_units: int = 64
 

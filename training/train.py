@@ -81,6 +81,8 @@ def load_initial_weights(model: Any, run_path: Path, codec: Codec, config: Model
         kernel, bias = trained.pop("duration_logits")
         fresh = layers[DURATION_GIVEN_SHIFT_LAYER].get_weights()
         trained[DURATION_GIVEN_SHIFT_LAYER] = [kernel, bias, *fresh[2:]]
+    if DURATION_GIVEN_SHIFT_LAYER in trained and DURATION_GIVEN_SHIFT_LAYER not in layers:
+        raise ContinuoError(f"--init-from {run_path} is a format-2 run: add --duration-given-shift to fine-tune it")
     lacking = sorted(trained.keys() - layers.keys()) + sorted(layers.keys() - trained.keys())
     if lacking:
         raise ContinuoError(f"--init-from {run_path}: layer {lacking[0]!r} is in only one of the two models")

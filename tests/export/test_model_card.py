@@ -139,13 +139,14 @@ def test_a_format_2_model_says_how_its_duration_is_scored_and_what_it_scores_bef
     assert "Format 1: pitch, duration and shift are drawn independently." in render_card({"bach": (metadata, 1)})
     metadata["continuo_format"] = 2
     model = dict(metadata["metrics"]["model"], duration_marginal=head(0.741, 0.99, 1.05))  # type: ignore[call-overload]
-    metadata["metrics"] = dict(metadata["metrics"], model=model)  # type: ignore[call-overload]
+    ngram = {"pitch": head(0.41, 0.75, 3.5), "duration": head(0.57, 0.99, 1.5), "shift": head(0.75, 1.0, 1.0)}
+    metadata["metrics"] = dict(metadata["metrics"], model=model, **{"5gram": ngram})  # type: ignore[call-overload]
     card = render_card({"bach": (metadata, 1)})
     assert (
         "(summed over the model's own shift distribution) the duration scores top-1 74.1%, top-5 99.0%, 1.05 bits"
         in card
     )
-    assert "The whole event (all three fields) costs 2.88 bits against the 5-gram's 2.88" in card
+    assert "The whole event (all three fields) costs 2.88 bits against the 5-gram's 6.00" in card
     spread = {
         "name": "bach",
         "runs": [{"seed": 0, "command": "continuo train", "model": model}],

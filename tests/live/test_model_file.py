@@ -76,8 +76,8 @@ def test_a_format_2_file_gives_a_row_of_duration_logits_per_shift(tmp_path: Path
 @pytest.mark.parametrize(
     ("version", "given_shift", "message"),
     [
-        (2, False, r"format 2 needs duration_logits \[batch, time, shifts, durations\], it has 3 axes"),
-        (1, True, r"format 1 needs duration_logits \[batch, time, durations\], it has 4 axes"),
+        (2, False, r"format 2 needs duration_logits \[batch, time, shifts, durations\] with 17 x 16 classes"),
+        (1, True, r"format 1 needs duration_logits \[batch, time, durations\] with 16 classes"),
     ],
 )
 def test_a_duration_output_of_the_other_format_is_named(
@@ -85,6 +85,14 @@ def test_a_duration_output_of_the_other_format_is_named(
 ) -> None:
     path = lookup_model(tmp_path / "m.onnx", good_metadata(continuo_format=version), duration_given_shift=given_shift)
     with pytest.raises(ModelFileError, match=message):
+        load_model(str(path))
+
+
+def test_a_duration_output_that_does_not_fit_the_codec_is_named(tmp_path: Path) -> None:
+    codec = CODEC.to_json()
+    codec["durations"] = codec["durations"][:-1]  # the metadata's table has one class fewer than the file
+    path = lookup_model(tmp_path / "m.onnx", good_metadata(codec=codec))
+    with pytest.raises(ModelFileError, match=r"with 15 classes \(its codec's\), it has \['batch', 'time', 16\]"):
         load_model(str(path))
 
 

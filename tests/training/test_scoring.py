@@ -47,19 +47,27 @@ def test_a_wrong_alignment_would_be_caught() -> None:
 
 
 def test_a_format_2_duration_is_scored_in_the_row_of_the_true_shift() -> None:
-    """Durations equal shifts here; in the row of shift s the model is sure of duration s, and every shift is
-    equally likely, so before the shift is known duration 0 leads (rows 0 and 16 both give it)."""
+    """In the row of shift s the model is sure of duration (s + 3) % 16, and the shifts follow a fixed
+    uneven distribution, so before the shift is known the duration is that distribution's mixture of rows."""
     shifts = np.arange(100) % 4
-    piece = Piece("tied", np.stack([np.full(100, 60), shifts, shifts], axis=1).astype(np.int16), "tied")
+    durations = (shifts + 3) % 16
+    piece = Piece("tied", np.stack([np.full(100, 60), durations, shifts], axis=1).astype(np.int16), "tied")
+    shift_logits = np.linspace(3.0, -3.0, 17)
+    table = one_hot((np.arange(17) + 3) % 16, 16)  # row s: duration (s + 3) % 16
 
     def tied(events: np.ndarray) -> list[np.ndarray]:
         batch, time = events.shape[:2]
-        table = np.broadcast_to(one_hot(np.arange(17), 16), (batch, time, 17, 16))
-        return [one_hot(events[:, :, 0], 128), table, np.zeros((batch, time, 17))]
+        rows = np.broadcast_to(table, (batch, time, 17, 16))
+        return [one_hot(events[:, :, 0], 128), rows, np.broadcast_to(shift_logits, (batch, time, 17))]
 
     scores = score_model(tied, [piece], window=30)
-    assert scores["duration"].top1 == 1.0 and scores["duration"].bits < 1e-6
-    assert scores["duration_marginal"].top1 == pytest.approx(np.mean(shifts[1:] == 0))
+    assert scores["duration"].top1 == 1.0 and scores["duration"].bits < 1e-6  # the wrong row would miss
+    p_shift = np.exp(shift_logits) / np.exp(shift_logits).sum()
+    p_row = np.exp(table) / np.exp(table).sum(axis=1, keepdims=True)
+    mixture = [sum(p_shift[s] * p_row[s, d] for s in range(17)) for d in durations[1:]]
+    assert scores["duration_marginal"].bits == pytest.approx(float(np.mean(-np.log2(mixture))), rel=1e-9)
+    most_likely = int(np.argmax(sum(p_shift[s] * p_row[s] for s in range(17))))
+    assert scores["duration_marginal"].top1 == pytest.approx(np.mean(durations[1:] == most_likely))
     assert "duration_marginal" not in score_model(next_pitch_oracle, [piece], window=30)
 
 

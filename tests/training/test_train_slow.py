@@ -299,3 +299,44 @@ def test_a_model_without_a_layer_of_its_base_refuses_the_base(tiny_run: tuple[Pa
     narrower = build_model(codec, ModelConfig(units=64, layers=1))
     with pytest.raises(ContinuoError, match=r"--init-from .*: layer 'lstm_2' is in only one of the two models"):
         load_initial_weights(narrower, run, codec, ModelConfig(units=64, layers=1))
+
+
+def test_the_format_2_loss_and_accuracy_score_the_row_of_the_true_shift() -> None:
+    """Keras' loss and accuracy for the format-2 head against NumPy: cross-entropy in the true shift's row."""
+    from continuo.live.codec import Codec
+    from continuo.training.model import DURATION_GIVEN_SHIFT_LAYER, ModelConfig, build_model
+    from continuo.training.windows import as_inputs_targets
+
+    codec = Codec()
+    model = build_model(codec, ModelConfig(units=8, duration_given_shift=True))
+    head = model.get_layer(DURATION_GIVEN_SHIFT_LAYER)
+    rng = np.random.default_rng(0)
+    head.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in head.get_weights()])  # rows differ
+    slices = np.stack(
+        [
+            rng.integers(40, 80, (4, 31)),
+            rng.integers(0, codec.n_durations, (4, 31)),
+            rng.integers(0, codec.n_shifts, (4, 31)),
+        ],
+        axis=-1,
+    )
+    inputs, targets = as_inputs_targets(slices, codec.n_durations)
+    scored = model.evaluate(inputs, targets, batch_size=4, verbose=0, return_dict=True)
+    table = np.asarray(model(inputs, training=False)["duration_logits"], dtype=np.float64)
+    durations, shifts = slices[:, 1:, 1], slices[:, 1:, 2]
+    rows = np.take_along_axis(table, shifts[:, :, None, None], axis=2)[:, :, 0]
+    log_p = rows - np.log(np.exp(rows).sum(axis=-1, keepdims=True))
+    chosen = np.take_along_axis(log_p, durations[..., None], axis=-1)[..., 0]
+    assert scored["duration_logits_loss"] == pytest.approx(-chosen.mean(), rel=1e-4)
+    assert scored["duration_logits_acc"] == pytest.approx(np.mean(rows.argmax(axis=-1) == durations), abs=1e-6)
+
+
+def test_a_format_1_model_cannot_start_from_a_format_2_run(tiny_format_2_run: Path) -> None:
+    from continuo.live.codec import Codec
+    from continuo.live.errors import ContinuoError
+    from continuo.training.model import ModelConfig, build_model
+    from continuo.training.train import load_initial_weights
+
+    config = ModelConfig(units=64)
+    with pytest.raises(ContinuoError, match="is a format-2 run: add --duration-given-shift to fine-tune it"):
+        load_initial_weights(build_model(Codec(), config), tiny_format_2_run, Codec(), config)
