@@ -119,15 +119,16 @@ def score_positions(
         rows, columns = positions[chosen, 0] - begin, positions[chosen, 1]
         pitch, duration, shift = (head[rows, columns] for head in heads)
         truth = targets[chosen]
+        shift_probabilities = softmax(shift)
         if duration.ndim == 3:  # (targets, shifts, durations)
             by_shift = softmax(duration)
-            marginal.add(np.einsum("ns,nsd->nd", softmax(shift), by_shift), truth[:, 1])
+            marginal.add(np.einsum("ns,nsd->nd", shift_probabilities, by_shift), truth[:, 1])
             duration_probabilities = by_shift[np.arange(len(truth)), truth[:, 2]]
         else:
             duration_probabilities = softmax(duration)
         tallies["pitch"].add(softmax(pitch), truth[:, 0])
         tallies["duration"].add(duration_probabilities, truth[:, 1])
-        tallies["shift"].add(softmax(shift), truth[:, 2])
+        tallies["shift"].add(shift_probabilities, truth[:, 2])
     scores = {field: tally.score() for field, tally in tallies.items()}
     if marginal.ranks:
         scores["duration_marginal"] = marginal.score()
