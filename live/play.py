@@ -215,6 +215,8 @@ class _Session:
         self.print_notes = request.print_notes or setup.jack is not None
         self.recorder = _recorder(request)
         self.sent: deque[tuple[float, mido.Message]] = deque()
+        # What is sent at or after the --duration end (note-offs due in the last poll interval, the exit panic).
+        self.ending: list[mido.Message] = []
         self.log = request.log.open("w") if request.log is not None else None
         self.clock: Clock = setup.follower or TempoClock(request.tempo)
         self.scheduler = Scheduler(setup.port, self.clock, self._tap)
@@ -264,7 +266,11 @@ class _Session:
     def _tap(self, beat: float, message: mido.Message) -> None:
         """Called by the scheduler thread for each message sent: keep it short."""
         if self.recorder is not None:
-            self.recorder(beat, message)
+            end = self.player.end_beat
+            if end is not None and beat >= end:
+                self.ending.append(message)  # recorded at the end beat, in a fixed order (`_record_ending`)
+            else:
+                self.recorder(beat, message)
         if self.print_notes and message.type == "note_on":
             self.sent.append((beat, message))
 
@@ -354,17 +360,43 @@ class _Session:
                 port_failed = port_failed or str(error)
             if self.log is not None:
                 heard = self.listener.inbox.received if self.listener is not None else 0
-                self.write_log("end", input_messages=heard, notes_sent=self.scheduler.notes_sent)
+                # origin: when beat 0 fell (monotonic seconds), for a witness to judge onsets against the beats
+                origin = self.clock.seconds_at(0.0)
+                self.write_log("end", input_messages=heard, notes_sent=self.scheduler.notes_sent, origin=origin)
                 self.log.close()
             if self.request.timing_report is not None and self.scheduler.lateness is not None:
                 write_timing_report(self.request.timing_report, self.scheduler.lateness)
         return port_failed
 
+    def _record_ending(self) -> None:
+        """Record what ended the music at the --duration end beat, not at the moment it went out.
+
+        The player stops at the first poll at or after the end, so the exit panic leaves a few
+        milliseconds late, and whether a note-off due just after the end is sent by the scheduler or by
+        the panic is a race. Recorded at the end beat, note-offs in (channel, pitch) order, then the
+        panic's controls, the take depends only on the music: with the same seed, the same file.
+        """
+        if self.recorder is None or not self.ending or self.player.end_beat is None:
+            return
+        end = self.player.end_beat
+        offs = {(m.channel, m.note) for m in self.ending if _releases(m)}
+        for channel, note in sorted(offs):
+            self.recorder(end, mido.Message("note_off", channel=channel, note=note))
+        for message in self.ending:
+            if not _releases(message):
+                self.recorder(end, message)
+        self.ending = []
+
     def _finish_recording(self) -> None:
+        self._record_ending()
         if isinstance(self.recorder, PartedRecorder):
             self.recorder.close()
         elif self.recorder is not None and self.request.record is not None:
             self.recorder.save(self.request.record, self.request.tempo)
+
+
+def _releases(message: mido.Message) -> bool:
+    return message.type == "note_off" or (message.type == "note_on" and message.velocity == 0)
 
 
 def _recorder(request: PlayRequest) -> Recorder | PartedRecorder | None:

@@ -122,12 +122,11 @@ class Reader:
 class MonotonicReader:
     """tests/live/monotonic_reader.py as a process: arrival times on the engine's own clock."""
 
-    port = "monotonic:in"
-
-    def __init__(self, server: JackServer, folder: Path) -> None:
-        self.path = folder / "monotonic.json"
+    def __init__(self, server: JackServer, folder: Path, client: str = "monotonic") -> None:
+        self.port = f"{client}:in"
+        self.path = folder / f"{client}.json"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.live.monotonic_reader", str(self.path)],
+            [sys.executable, "-m", "tests.live.monotonic_reader", str(self.path), client],
             env=server.env,
             stdout=subprocess.PIPE,
             text=True,
@@ -137,9 +136,13 @@ class MonotonicReader:
         server.wait_for_port(self.port)
 
     def stop(self) -> list[tuple[float, mido.Message]]:
+        return [(stamp, mido.Message.from_bytes(data)) for stamp, data in self.stop_raw()]
+
+    def stop_raw(self) -> list[tuple[float, list[int]]]:
+        """Stop; every event as the bytes JACK delivered (a flood's garbage included)."""
         self.process.terminate()
         self.process.wait(timeout=10)
-        return [(stamp, mido.Message.from_bytes(data)) for stamp, data in json.loads(self.path.read_text())]
+        return [(stamp, data) for stamp, data in json.loads(self.path.read_text())]
 
 
 Score = list[tuple[float, mido.Message | list[int]]]
@@ -224,39 +227,3 @@ def start_server() -> JackServer:
 
 def continuo(*args: str) -> list[str]:
     return [sys.executable, "-m", "continuo.live", *args]
-
-
-def note_balance(messages: list[mido.Message]) -> set[tuple[int, int]]:
-    """Notes still sounding after the messages, if each note-off ends the note-on before it."""
-    sounding: set[tuple[int, int]] = set()
-    for message in messages:
-        if message.type == "note_on" and message.velocity > 0:
-            sounding.add((message.channel, message.note))
-        elif message.type in ("note_on", "note_off"):
-            sounding.discard((message.channel, message.note))
-    return sounding
-
-
-def recorded_messages(path: Path) -> list[tuple[float, mido.Message]]:
-    """(beat, message) of a --record file."""
-    midi = mido.MidiFile(path)
-    beat, found = 0.0, []
-    for message in midi.tracks[0]:
-        beat += message.time / midi.ticks_per_beat
-        if not message.is_meta:
-            found.append((beat, message))
-    return found
-
-
-def same_messages(a: list[mido.Message]) -> list[tuple[str, int, int, int]]:
-    """What matters for comparing streams: type, channel, note or control, velocity or value."""
-    out = []
-    for m in a:
-        if m.type == "control_change":
-            out.append((m.type, m.channel, m.control, m.value))
-        elif m.type in ("note_on", "note_off"):
-            velocity = m.velocity if m.type == "note_on" else 0
-            out.append((m.type, m.channel, m.note, velocity))
-        else:
-            out.append((m.type, getattr(m, "channel", -1), 0, 0))
-    return out

@@ -3,7 +3,8 @@
 JACK's dummy driver keeps time with its own frame counter, which loses time when the machine is
 busy; this witness shares the engine's clock (CLOCK_MONOTONIC) instead, so it can judge drift.
 
-    python -m tests.live.monotonic_reader OUT.json   (port `monotonic:in`; SIGTERM writes OUT.json)
+    python -m tests.live.monotonic_reader OUT.json [CLIENT]   (port `CLIENT:in`, default `monotonic:in`;
+    SIGTERM writes OUT.json)
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def main() -> None:
 
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     stamps: list[tuple[float, list[int]]] = []
-    reader = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="monotonic")
+    client = sys.argv[2] if len(sys.argv) > 2 else "monotonic"
+    reader = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=client)
     reader.ignore_types(sysex=False, timing=False, active_sense=False)
     reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
     reader.open_virtual_port("in")

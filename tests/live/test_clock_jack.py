@@ -14,17 +14,8 @@ import mido
 import numpy as np
 import pytest
 
-from tests.live.jack import (
-    PERIOD,
-    SAMPLE_RATE,
-    JackServer,
-    MonotonicReader,
-    Performer,
-    Score,
-    continuo,
-    note_balance,
-    recorded_messages,
-)
+from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Performer, Score, continuo
+from tests.live.streams import longest_seconds, note_balance, overlong_notes, recorded_messages
 
 pytestmark = pytest.mark.jack
 TICKS_PER_BEAT = 24
@@ -36,6 +27,14 @@ GRID_LIMIT_MS = 2 * PERIOD_MS + 1.0
 
 def note_sounds(message: mido.Message) -> bool:
     return message.type == "note_on" and message.velocity > 0
+
+
+def parses(data: list[int]) -> bool:
+    try:
+        mido.Message.from_bytes(data)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return False
+    return True
 
 
 def clock_score(start_at: float, tempi: list[tuple[float, int]]) -> tuple[Score, list[int]]:
@@ -176,7 +175,15 @@ def test_as_clock_master_it_sends_start_24_ticks_per_beat_and_notes_on_the_ticks
     assert note_balance([m for _, m in received]) == set()
 
 
+# Under the flood, onset error at the output witness against the beats as the engine's clock placed them:
+# from repeated runs on this 2-core VM under the exclusive CPU lock, with a margin (see the test's print).
+FLOOD_MEDIAN_MS = (0.0, 2.5)
+FLOOD_P99_MS = 3.5
+
+
 def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server: JackServer, tmp_path: Path) -> None:
+    """Judged by two witnesses: one hears the flood as the engine's input port does (every event JACK delivered
+    must be counted by the engine), one hears the engine's output (its onsets against the scheduled beats)."""
     rng = np.random.default_rng(7)
     score: Score = []
     for index in range(10 * 120):  # 10 s of clock at 300 BPM: 120 ticks a second
@@ -187,24 +194,39 @@ def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server:
         if index % 2 == 0:
             score.append((at + 0.002, rng.integers(0, 256, int(rng.integers(1, 4))).tolist()))  # rtmidi sends <= 3
     witness = MonotonicReader(jack_server, tmp_path)
+    flood_witness = MonotonicReader(jack_server, tmp_path, "flood")
     flood = Performer(jack_server, tmp_path, score)
-    report = tmp_path / "timing.json"
+    record, log = tmp_path / "take.mid", tmp_path / "log.jsonl"
     command = continuo(
         "play", "--input-name", "Ears", "--output-port", witness.port, "--tempo", "200", "--seed", "3", "--quiet",
-        "--duration", "11", "--timing-report", str(report), "--log", str(tmp_path / "log.jsonl"),
+        "--duration", "11", "--record", str(record), "--log", str(log),
     )  # fmt: skip
     engine = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
     flood.connect("Ears:Ears")
+    jack_server.connect(flood.port, flood_witness.port)
     flood.perform()
     _, stderr = engine.communicate(timeout=60)
     assert engine.returncode == 0, stderr
     time.sleep(0.05)
     received = witness.stop()
-    lateness = json.loads(report.read_text())["send_lateness_ms"]
-    end = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
-    print(f"under a {len(score)}-message flood ({end['input_messages']} heard): send lateness {lateness}")
-    assert end["input_messages"] >= 1200
-    assert lateness["notes"] > 50 and lateness["p99"] <= 5.0
+    delivered = [data for _, data in flood_witness.stop_raw() if data[:1] != [0xFE]]  # the engine ignores these
+    parsed = sum(parses(data) for data in delivered)  # what the engine's relay passes on; it drops the rest
+    end = json.loads(log.read_text().splitlines()[-1])
+    arrived = np.array([t for t, m in received if note_sounds(m)])
+    beats = np.array([beat for beat, m in recorded_messages(record) if note_sounds(m)])
+    assert len(arrived) == len(beats) > 50
+    error_ms = (arrived - (end["origin"] + beats * 60 / 200)) * 1000
+    p50, p99 = (float(v) for v in np.percentile(error_ms, [50, 99]))
+    worst = float(error_ms.max())
+    print(
+        f"flood of {len(score)} messages, {len(delivered)} delivered by JACK ({parsed} MIDI messages), "
+        f"{end['input_messages']} counted by the engine; {len(error_ms)} onsets, "
+        f"error p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms"
+    )
+    assert len(delivered) >= 0.9 * len(score)  # the flood really was one
+    assert end["input_messages"] == parsed
+    assert FLOOD_MEDIAN_MS[0] <= p50 <= FLOOD_MEDIAN_MS[1] and p99 <= FLOOD_P99_MS
+    assert not overlong_notes(received, longest_seconds(200))
     assert note_balance([m for _, m in received]) == set()
 
 

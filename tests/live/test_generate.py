@@ -17,7 +17,8 @@ from continuo.live.generate import GenerateRequest, OfflineClock, Outputs, gener
 from continuo.live.player import Player, PlayOptions
 from continuo.live.recorder import Recorder
 from continuo.live.scheduler import Scheduler
-from tests.live.jack import continuo, note_balance, recorded_messages
+from tests.live.jack import continuo
+from tests.live.streams import note_balance, recorded_messages
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import seed_from_bank
 from tests.live.fakes import RecordingPort, fake_clock
-from tests.live.jack import note_balance
+from tests.live.streams import note_balance
 
 data_byte = st.integers(0, 127)
 status_byte = st.integers(0x80, 0xFF)

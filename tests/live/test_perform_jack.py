@@ -14,15 +14,14 @@ from pathlib import Path
 import mido
 import pytest
 
-from tests.live.jack import (
-    JackServer,
-    MonotonicReader,
-    Performer,
-    Score,
-    continuo,
+from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Performer, Score, continuo, phrase
+from tests.live.streams import (
+    exit_panic_start,
+    longest_seconds,
     note_balance,
-    phrase,
+    overlong_notes,
     recorded_messages,
+    sounding_spans,
 )
 
 pytestmark = pytest.mark.jack
@@ -58,13 +57,14 @@ def story(tmp_path: Path) -> list[dict[str, object]]:
     return [{k: v for k, v in e.items() if k != "window"} for e in log_entries(tmp_path)]
 
 
+@pytest.mark.parametrize("length", ["4beats", "6events"])
 def test_call_and_response_answers_after_the_gap_with_the_phrase_in_its_window(
-    jack_server: JackServer, tmp_path: Path
+    jack_server: JackServer, tmp_path: Path, length: str
 ) -> None:
     score = phrase(PHRASE)
     sent, received, _ = perform(
         jack_server, tmp_path, score, "--mode", "call-response", "--phrase-gap", f"{GAP_MS}ms",
-        "--answer-length", "4beats", "--duration", "5",
+        "--answer-length", length, "--duration", "6",
     )  # fmt: skip
     last_release = sent[-1]
     answer = [(t, m) for t, m in received if m.type == "note_on" and m.velocity > 0]
@@ -80,9 +80,15 @@ def test_call_and_response_answers_after_the_gap_with_the_phrase_in_its_window(
     recorded = [m for _, m in recorded_messages(tmp_path / "take.mid")]
     assert note_balance(recorded) == set()
     assert sum(m.type == "note_on" for m in recorded) == len(answer)
-    assert max(beat for beat, m in recorded_messages(tmp_path / "take.mid") if m.type == "note_on") < (
-        answers[0]["at"] - sent[0] + 30  # type: ignore[operator]
-    )
+    # The answer's length as the witness heard it. In events: exactly that many notes. In beats: every note
+    # starts less than that many beats (at 120 BPM) after the first, with one JACK period of slack.
+    amount = int(length.rstrip("beatsvn"))
+    span = answer[-1][0] - answer[0][0]
+    print(f"answer: {len(answer)} notes over {span * 2:.3f} beats (--answer-length {length})")
+    if length.endswith("events"):
+        assert len(answer) == amount
+    else:
+        assert span < amount * 60 / 120 + PERIOD / SAMPLE_RATE
 
 
 def test_playing_during_an_answer_stops_it_within_20_ms(jack_server: JackServer, tmp_path: Path) -> None:
@@ -137,7 +143,11 @@ def test_cc1_sweeps_the_temperature_and_program_change_switches_model_without_a_
     score += [(0.7, mido.Message("control_change", control=1, value=127))]
     score += [(1.0, mido.Message("program_change", program=1)), (1.6, mido.Message("program_change", program=99))]
     score += [(2.0, mido.Message("program_change", program=0))]
-    _, received, _ = perform(jack_server, tmp_path, score, "--duration", "3", "--program-models", f"bach,{variant}")
+    # At 240 BPM the longest note (8 beats) lasts 2 s, so every note started by the last switch (about 2.3 s
+    # into the run) ends by its own note-off well before the exit at 5 s: one the exit panic ends was lost.
+    _, received, _ = perform(
+        jack_server, tmp_path, score, "--duration", "5", "--tempo", "240", "--program-models", f"bach,{variant}"
+    )
     changes = [e for e in log_entries(tmp_path) if e["what"] == "control"]
     temperatures = [e["temperature"] for e in changes if "temperature" in e]
     assert temperatures == sorted(temperatures) and len(temperatures) == 9, story(tmp_path)
@@ -147,6 +157,15 @@ def test_cc1_sweeps_the_temperature_and_program_change_switches_model_without_a_
     switched_at = next(e["at"] for e in changes if e.get("model") == "bach-variant")
     played = [t for t, m in received if m.type == "note_on" and m.velocity > 0]
     assert any(t > switched_at + 0.1 for t in played)  # it went on playing with the other model
+    last_switch = max(float(str(e["at"])) for e in changes if "program" in e or "no such model" in str(e["change"]))
+    panic = exit_panic_start(received)
+    ended_by_panic = [
+        (round(on - last_switch, 3), note) for on, _, _, note, by in sounding_spans(received) if by >= panic
+    ]
+    started_before = [t for t in played if t <= last_switch]
+    assert started_before, "no note before the switches: the test proves nothing"
+    assert not [(on, note) for on, note in ended_by_panic if on <= 0], (ended_by_panic, story(tmp_path))
+    assert not overlong_notes(received, longest_seconds(240))
     assert note_balance([m for _, m in received]) == set()
 
 

@@ -7,20 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.live.jack import (
-    JackServer,
-    Reader,
-    continuo,
-    note_balance,
-    recorded_messages,
-    same_messages,
-)
+from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo
+from tests.live.streams import longest_seconds, note_balance, overlong_notes, recorded_messages, settled
 
 pytestmark = pytest.mark.jack
 BPM = 150.0
@@ -36,11 +31,13 @@ def play_into(server: JackServer, reader: Reader, record: Path, *extra: str) -> 
 def test_received_notes_are_balanced_end_with_cc123_equal_the_recording_and_repeat_with_the_seed(
     jack_server: JackServer, tmp_path: Path
 ) -> None:
-    takes = []
+    takes, files = [], []
     for run in range(2):
         reader = Reader(jack_server, tmp_path, f"reader{run}")
         record = tmp_path / f"take{run}.mid"
-        result = play_into(jack_server, reader, record, "--seed", "11", "--duration", "3")
+        # 5 s at 150 BPM: longer than the longest note (8 beats, 3.2 s), so a lost note-off shows as an overlong
+        # note even though the exit panic's note-offs end it.
+        result = play_into(jack_server, reader, record, "--seed", "11", "--duration", "5")
         time.sleep(0.1)
         reader.stop()
         assert result.returncode == 0, result.stderr
@@ -48,13 +45,16 @@ def test_received_notes_are_balanced_end_with_cc123_equal_the_recording_and_repe
         received = [r.message for r in reader.received()]
         assert sum(m.type == "note_on" for m in received) >= 5
         assert note_balance(received) == set()
+        assert not overlong_notes([(r.seconds, r.message) for r in reader.received()], longest_seconds(BPM))
         assert [(m.type, m.control) for m in received[-2:] if m.type == "control_change"] == [
             ("control_change", 123),
             ("control_change", 120),
         ]
-        assert same_messages(received) == same_messages([m for _, m in recorded_messages(record)])
-        takes.append(same_messages(received))
+        assert settled(received) == settled([m for _, m in recorded_messages(record)])
+        takes.append(settled(received))
+        files.append(record.read_bytes())
     assert takes[0] == takes[1]
+    assert files[0] == files[1]  # the README: the same seed gives the same --record file
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -82,26 +82,76 @@ def test_a_signal_while_notes_are_held_leaves_nothing_hanging(
     assert received[-1].type == "control_change"
 
 
-def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer, tmp_path: Path) -> None:
-    """Coarse guard only: the figures come from benchmarks/live_timing.py (with a monotonic-clock witness).
+# Onset error at a monotonic-clock witness, against when the engine's clock put each beat: a note leaves on
+# the next JACK period (1.33 ms here) and the witness wakes and stamps it. Bounds from repeated runs on this
+# 2-core VM under the exclusive CPU lock (see the test's print), with a margin.
+ONSET_MEDIAN_MS = (0.0, 2.0)  # a constant delay in the engine moves the median out of this
+ONSET_P99_MS = 3.0
+ONSET_SPREAD_MS = 2.5  # p99 minus p1: the jitter, whatever the median
 
-    JACK's dummy driver counts frames with its own clock, which loses time on a busy machine, so
-    errors here are taken around their median rather than from the first note.
-    """
-    reader = Reader(jack_server, tmp_path, "reader")
-    record = tmp_path / "take.mid"
-    result = play_into(jack_server, reader, record, "--seed", "3", "--duration", "6")
+
+def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer, tmp_path: Path) -> None:
+    """Every note-on at a monotonic-clock witness against the beat it was scheduled on, absolute and spread."""
+    witness = MonotonicReader(jack_server, tmp_path)
+    record, log = tmp_path / "take.mid", tmp_path / "log.jsonl"
+    command = continuo(
+        "play", "--output-port", witness.port, "--record", str(record), "--tempo", f"{BPM:g}", "--quiet",
+        "--seed", "3", "--duration", "6", "--log", str(log),
+    )  # fmt: skip
+    result = subprocess.run(command, env=jack_server.env, capture_output=True, text=True, timeout=60)
     time.sleep(0.1)
-    reader.stop()
+    received = witness.stop()
     assert result.returncode == 0, result.stderr
-    arrived = np.array([r.seconds for r in reader.received() if r.message.type == "note_on"])
-    scheduled = np.array([beat * 60 / BPM for beat, m in recorded_messages(record) if m.type == "note_on"])
-    assert len(arrived) == len(scheduled) >= 10
-    lag = arrived - scheduled
-    error_ms = np.abs(lag - np.median(lag)) * 1000
-    p50, p99 = np.percentile(error_ms, [50, 99])
-    print(f"onset error over {len(error_ms)} notes: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    assert p99 < 10
+    origin = json.loads(log.read_text().splitlines()[-1])["origin"]
+    arrived = np.array([t for t, m in received if m.type == "note_on" and m.velocity > 0])
+    beats = np.array([beat for beat, m in recorded_messages(record) if m.type == "note_on"])
+    assert len(arrived) == len(beats) >= 10
+    error_ms = (arrived - (origin + beats * 60 / BPM)) * 1000
+    p1, p50, p99 = np.percentile(error_ms, [1, 50, 99])
+    worst = error_ms.max()
+    print(f"onset error over {len(error_ms)} notes: p1 {p1:.2f} p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms")
+    assert ONSET_MEDIAN_MS[0] <= p50 <= ONSET_MEDIAN_MS[1]
+    assert p99 <= ONSET_P99_MS and p99 - p1 <= ONSET_SPREAD_MS
+
+
+# The engine starts its clock PlayOptions.lead_seconds (50 ms) ahead of beat 0 once it is ready to play; between
+# the port's opening and that moment it builds its session (scheduler, player, a full garbage collection).
+# Bound: the lead, plus that setup and the witnesses' latency, from repeated runs with a margin.
+FIRST_NOTE_MS = (50.0, 80.0)
+
+
+def test_the_first_note_falls_50_ms_after_the_clock_starts_and_within_80_ms_of_the_port_opening(
+    jack_server: JackServer, tmp_path: Path
+) -> None:
+    """From the moment JACK connects the engine's port to a reader (seen by `jack_evmon`, stamped on the
+    monotonic clock) to the first note-on at that reader (a monotonic-clock witness)."""
+    events = subprocess.Popen(["stdbuf", "-oL", "jack_evmon"], env=jack_server.env, stdout=subprocess.PIPE, text=True)
+    connected: list[float] = []
+
+    def watch() -> None:
+        assert events.stdout is not None
+        for line in events.stdout:
+            if line.strip().endswith(" connected") and not connected:
+                connected.append(time.monotonic())
+
+    threading.Thread(target=watch, daemon=True).start()
+    witness = MonotonicReader(jack_server, tmp_path)
+    time.sleep(0.3)  # jack_evmon is listening
+    log = tmp_path / "log.jsonl"
+    command = continuo("play", "--output-port", witness.port, "--duration", "1", "--quiet", "--log", str(log))
+    result = subprocess.run(command, env=jack_server.env, capture_output=True, text=True, timeout=60)
+    time.sleep(0.1)
+    received = witness.stop()
+    events.terminate()
+    events.wait(timeout=5)
+    assert result.returncode == 0, result.stderr
+    assert connected, "jack_evmon saw no connection"
+    first = min(t for t, m in received if m.type == "note_on" and m.velocity > 0)
+    origin = json.loads(log.read_text().splitlines()[-1])["origin"]
+    gap_ms, beat0_ms = (first - connected[0]) * 1000, (origin - connected[0]) * 1000
+    print(f"port connected -> beat 0 due {beat0_ms:.1f} ms -> first note at the reader {gap_ms:.1f} ms")
+    assert FIRST_NOTE_MS[0] <= gap_ms <= FIRST_NOTE_MS[1]
+    assert gap_ms - beat0_ms <= 2 * PERIOD / SAMPLE_RATE * 1000 + 1.0  # beat 0 itself is on time
 
 
 def test_a_virtual_port_appears_by_name_and_delivers_to_whoever_connects(
@@ -119,8 +169,8 @@ def test_a_virtual_port_appears_by_name_and_delivers_to_whoever_connects(
     time.sleep(0.1)
     reader.stop()
     assert process.returncode == 0, stderr
-    received = same_messages([r.message for r in reader.received()])
-    sent = same_messages([m for _, m in recorded_messages(record)])
+    received = settled([r.message for r in reader.received()])
+    sent = settled([m for _, m in recorded_messages(record)])
     assert any(kind == "note_on" for kind, *_ in received)
     assert received == sent[len(sent) - len(received) :]  # everything from the moment of connection on
 
@@ -190,15 +240,16 @@ def test_start_jack_plays_on_a_private_server_and_prints_the_notes(tmp_path: Pat
 
 
 def test_the_readme_demo_command_plays_for_real_on_a_machine_without_a_midi_system() -> None:
+    """docs/demo.sh as the README gives it. Where an ALSA sequencer exists the demo would use it, and this
+    test has no reader there; `--backend jack` (passed through to `continuo play`) takes the path of a machine
+    without a MIDI system everywhere: no JACK server answers, so `--start-jack` starts the private one."""
     from tests.live.jack import require_jack
 
     require_jack()
-    if Path("/dev/snd/seq").exists():
-        pytest.skip("this machine has an ALSA sequencer: the demo would use it")
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, JACK_DEFAULT_SERVER=f"absent-{time.time_ns()}", JACK_NO_START_SERVER="1")
     result = subprocess.run(
-        ["bash", str(root / "docs" / "demo.sh"), "--duration", "2", "--seed", "8"],
+        ["bash", str(root / "docs" / "demo.sh"), "--backend", "jack", "--duration", "2", "--seed", "8"],
         env=env,
         capture_output=True,
         text=True,

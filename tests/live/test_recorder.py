@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from continuo.live import recorder as recorder_module
 from continuo.live.recorder import TICKS_PER_BEAT, PartedRecorder, Recorder
-from tests.live.jack import note_balance, recorded_messages
+from tests.live.streams import note_balance, recorded_messages
 
 
 def on(note: int, velocity: int = 80, channel: int = 0) -> mido.Message:
