@@ -141,6 +141,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from continuo.training.evaluate import evaluate_model_file, evaluate_run, print_report, seed_spread, spread_lines
 
     runs = [_existing_run(run) for run in args.run or []]
+    if args.near_copies:
+        if not (args.model and args.data) or runs or args.leak_check:
+            raise ContinuoError("--near-copies needs --model MODEL --data DATA_FOLDER (and no --run or --leak-check)")
+        from continuo.training.evaluate import evaluate_near_copies, near_copies_lines
+
+        report = evaluate_near_copies(args.model, Path(args.data), "continuo " + shlex.join(sys.argv[1:]))
+        print(json.dumps(report) if args.json else "\n".join(near_copies_lines(report)))
+        return EXIT_OK
     if args.leak_check_epochs and not args.leak_check:
         raise ContinuoError("--leak-check-epochs needs --leak-check")
     if args.leak_check and len(runs) != 1:
@@ -158,6 +166,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             with redirect_stdout(sys.stderr if args.json else sys.stdout):  # --json: stdout is the JSON alone
                 add_leak_check(runs[0], args.leak_check_epochs)
         metrics = evaluate_run(runs[0])
+        if args.leak_check:
+            metrics["leak_check_source"] = "measured by this command"
     elif args.model and args.data and not runs:
         metrics = evaluate_model_file(args.model, Path(args.data))
     else:
@@ -191,9 +201,10 @@ def cmd_models(args: argparse.Namespace) -> int:
         name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
     }
     if args.card:
-        from continuo.export.model_card import render_card, shipped_reports
+        from continuo.export.card_artifacts import shipped_artifacts
+        from continuo.export.model_card import render_card
 
-        print(render_card(shipped, shipped_reports(), shipped_reports(".seeds.json")), end="")
+        print(render_card(shipped, shipped_artifacts()), end="")
         return EXIT_OK
     rows = []
     for name, (metadata, size) in sorted(shipped.items()):
@@ -506,6 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", help="or: an exported model (name or .onnx path) ...")
     evaluate.add_argument("--data", help="... with the data folder it was trained on (test split from its metadata)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    evaluate.add_argument(
+        "--near-copies",
+        action="store_true",
+        help="with --model/--data: the test scores with and without test pieces that are near-copies of training ones",
+    )
     evaluate.add_argument(
         "--leak-check",
         action="store_true",

@@ -7,6 +7,7 @@ way; for a file, the split is rebuilt from the piece digests stored in its metad
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from continuo.training.scoring import FIELDS, HeadScore, LogitsFunction, fit_ngr
 from continuo.training.split import Split
 
 NGRAM_ORDER = 5
+#: The baselines are fitted on the model's training pieces found again in the data folder; with more than
+#: this fraction missing they would no longer be the baselines the model was reported beside.
+MAX_MISSING_TRAIN = 0.1
 
 
 def evaluate_split(logits: LogitsFunction, split: Split, codec: Codec, window: int) -> dict[str, Any]:
@@ -47,6 +51,7 @@ def evaluate_run(path: Path) -> dict[str, Any]:
     stored = run.read_json("metrics.json") if (path / "metrics.json").exists() else {}
     if "leak_check" in stored:
         metrics["leak_check"] = stored["leak_check"]
+        metrics["leak_check_source"] = f"copied from {path / 'metrics.json'}, not re-measured by this command"
     metrics["name"] = info["name"]
     metrics["seed"] = info["seed"]
     metrics["command"] = info["command"]
@@ -82,7 +87,20 @@ def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def spread_lines(spread: dict[str, Any]) -> list[str]:
     title = f"{spread['name']}: {len(spread['runs'])} training seeds, each scored on its own test split"
     rows = [(f"seed {run['seed']}", run["model"]) for run in spread["runs"]] + [("mean", spread["mean"])]
-    return _table(title, rows)
+    return _table(title, rows) + _duration_note(spread["mean"])
+
+
+def _duration_note(heads: dict[str, Any]) -> list[str]:
+    """Format 2 scores the duration in the row of the true shift, which the engine never has (it draws a shift):
+    that is a diagnostic; the duration's score is the one before the shift is known."""
+    before = heads.get("duration_marginal")
+    if not before:
+        return []
+    return [
+        "format 2: the duration columns above are scored given the true shift (a diagnostic: the engine draws a "
+        f"sampled shift); the duration's score, before the shift is known: top-1 {before['top1'] * 100:.1f}%, "
+        f"top-5 {before['top5'] * 100:.1f}%, {before['bits']:.2f} bits"
+    ]
 
 
 def _table(title: str, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -103,16 +121,67 @@ def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
 
     model = load_model(model_path)
     info = model.info
-    split = rebuild_split(model, data)
+    split, fitted_on = recorded_split(model, data)
     metrics = evaluate_split(model.logits, split, info.codec, info.window)
+    metrics["baselines_fitted_on"] = fitted_on
     if "leak_check" in info.metadata.get("metrics", {}):
         metrics["leak_check"] = info.metadata["metrics"]["leak_check"]
+        metrics["leak_check_source"] = f"copied from the metadata of {model.path} (its run's metrics), not re-measured"
     metrics["name"] = info.name
     return metrics
 
 
+def evaluate_near_copies(model_path: str, data: Path, command: str) -> dict[str, Any]:
+    """The test scores with and without the test pieces that are near-copies of training pieces."""
+    from continuo.live.model_file import load_model
+    from continuo.training.near_copies import definition, find_near_copies, without
+
+    model = load_model(model_path)
+    info = model.info
+    split, _ = recorded_split(model, data)
+    copies = find_near_copies(split.train, split.test)
+    kept = Split(split.train, split.val, without(split.test, copies))
+
+    def scores(part: Split) -> dict[str, Any] | None:
+        return evaluate_split(model.logits, part, info.codec, info.window) if part.test else None
+
+    return {
+        "definition": definition(),
+        "test_pieces": len(split.test),
+        "near_copies": [copy.as_dict() for copy in copies],
+        "test_all": scores(split),
+        "test_without_near_copies": scores(kept),
+        "command": command,
+    }
+
+
+def near_copies_lines(report: dict[str, Any]) -> list[str]:
+    copies = report["near_copies"]
+    lines = [report["definition"]["text"], f"{len(copies)} of {report['test_pieces']} test pieces are near-copies"]
+    lines += [
+        f"  {c['test_piece']}: {c['shared_fraction']:.0%} shared; most with {c['training_piece']}" for c in copies
+    ]
+    for key, title in (("test_all", "all test pieces"), ("test_without_near_copies", "without the near-copies")):
+        part = report[key]
+        if part is None:
+            lines.append(f"{title}: no test piece left to score")
+            continue
+        rows = [(name, part[name]) for name in ("model", f"{NGRAM_ORDER}gram")]
+        lines += _table(f"{title}: {part['pieces']} pieces, {part['events']} events", rows)
+    return lines
+
+
 def rebuild_split(model: Any, data: Path) -> Split:
     """The model's train/val/test pieces, found again in `data` by the digests its metadata records."""
+    return recorded_split(model, data)[0]
+
+
+def recorded_split(model: Any, data: Path) -> tuple[Split, dict[str, Any]]:
+    """The split (see rebuild_split) and which training pieces the baselines can be fitted on.
+
+    Every test piece must be found. Training pieces may be missing from a corpus rebuilt by another music21
+    version; a few are named on stderr (by digest: the metadata records no file names), more than
+    MAX_MISSING_TRAIN of them, or all, refuse."""
     info = model.info
     digests = info.metadata.get("split_digests")
     if not digests:
@@ -128,7 +197,21 @@ def rebuild_split(model: Any, data: Path) -> Split:
             f"{data} lacks {missing} of the model's {len(digests['test'])} test pieces: "
             "is it the corpus the model was trained on?"
         )
-    return Split(parts["train"], parts["val"], parts["test"])
+    recorded = len(digests["train"])
+    lacking = [d for d in digests["train"] if d not in by_digest]
+    if lacking and (not parts["train"] or len(lacking) > MAX_MISSING_TRAIN * recorded):
+        raise ContinuoError(
+            f"{data} lacks {len(lacking)} of the model's {recorded} training pieces (more than "
+            f"{MAX_MISSING_TRAIN:.0%}): baselines fitted on the rest would not be the model's; is it the right corpus?"
+        )
+    if lacking:
+        print(
+            f"warning: {data} lacks {len(lacking)} of the model's {recorded} training pieces (digests "
+            f"{', '.join(d[:12] for d in lacking)}); the baselines are fitted on the other {len(parts['train'])}",
+            file=sys.stderr,
+        )
+    fitted_on = {"train_pieces": len(parts["train"]), "train_pieces_recorded": recorded, "missing_digests": lacking}
+    return Split(parts["train"], parts["val"], parts["test"]), fitted_on
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:
@@ -137,12 +220,16 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     if "leak_check" in metrics:
         rows.append(("leak check (random win)", metrics["leak_check"]["model"]))
     lines = _table(f"test split: {metrics['pieces']} pieces, {metrics['events']} events", rows)
-    before = metrics["model"].get("duration_marginal")
-    if before:  # format 2 scores the duration in the row of the true shift; this is it drawn before the shift
+    if "leak_check_source" in metrics:
+        lines.append(f"leak check: {metrics['leak_check_source']}")
+    fitted = metrics.get("baselines_fitted_on")
+    if fitted:
+        missing = len(fitted["missing_digests"])
         lines.append(
-            f"format 2: model duration above is given the true shift; before the shift is known top-1 "
-            f"{before['top1'] * 100:.1f}%, top-5 {before['top5'] * 100:.1f}%, {before['bits']:.2f} bits"
+            f"baselines fitted on {fitted['train_pieces']} of the model's {fitted['train_pieces_recorded']} "
+            f"training pieces" + (f" ({missing} not found in the data)" if missing else "")
         )
+    lines += _duration_note(metrics["model"])
     return lines
 
 

@@ -35,3 +35,13 @@ def test_a_repeated_seed_or_another_recipe_is_refused() -> None:
     other = scored("bach", 1, 0.6) | {"recipe": {"init_from": None}}
     with pytest.raises(ContinuoError, match="differ in options or base run"):
         seed_spread([scored("bach", 0, 0.6), other])
+
+
+def test_a_format_2_spread_gives_the_duration_score_before_the_shift_is_known() -> None:
+    runs = [scored("bach", seed, 0.6) for seed in (0, 1)]
+    for run, top1 in zip(runs, (0.72, 0.74)):
+        run["model"]["duration_marginal"] = {"top1": top1, "top5": 0.99, "bits": 1.1, "targets": 10}  # type: ignore[index]
+    lines = spread_lines(seed_spread(runs))
+    assert lines[-2].startswith("mean")
+    assert "given the true shift (a diagnostic" in lines[-1]
+    assert lines[-1].endswith("before the shift is known: top-1 73.0%, top-5 99.0%, 1.10 bits")

@@ -75,12 +75,13 @@ def test_evaluate_prints_one_json_object_with_baselines_and_leak_check(tiny_run:
             score = metrics[predictor][head]
             assert 0.0 <= score["top1"] <= score["top5"] <= 1.0 and score["bits"] > 0
     assert metrics["leak_check"]["model"]["pitch"]["targets"] > 0
+    assert metrics["leak_check_source"] == f"copied from {run / 'metrics.json'}, not re-measured by this command"
     assert metrics["model"]["pitch"]["targets"] == metrics["5gram"]["pitch"]["targets"] > 0
     stored = json.loads((run / "metrics.json").read_text())
     for head, score in stored["model"].items():  # re-scoring the saved model agrees with training's scores
         assert score == pytest.approx(metrics["model"][head], abs=1e-6)
     table = continuo("evaluate", "--run", str(run)).stdout
-    assert "5gram" in table and "leak check" in table
+    assert "5gram" in table and f"leak check: copied from {run / 'metrics.json'}" in table
 
 
 def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
