@@ -88,10 +88,37 @@ def test_evaluate_needs_a_run_or_a_model_with_data(tmp_path: Path) -> None:
     assert "give either --run RUN_FOLDER (one or more), or --model MODEL --data DATA_FOLDER" in result.stderr
 
 
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def onnx_metadata(path: Path) -> dict[str, object]:
+    """A model file's metadata read with the onnx package, not with Continuo's own loader."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return {prop.key: json.loads(prop.value) for prop in model.metadata_props}
+
+
 def test_models_lists_what_ships() -> None:
+    """Every .onnx file in models/ is listed, with the figures its own metadata holds (an empty list fails)."""
+    files = sorted(MODELS.glob("*.onnx"))
+    assert files, f"no model file in {MODELS}"
     result = run_cli("models", "--json")
-    assert result.returncode == 0
-    assert isinstance(json.loads(result.stdout), list)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["name"] for row in rows] == [path.stem for path in files]
+    text = run_cli("models").stdout.splitlines()
+    for row, path in zip(rows, files, strict=True):
+        metadata = onnx_metadata(path)
+        metrics = metadata["metrics"]  # type: ignore[index]
+        assert row["composer"] == metadata["composer"]
+        assert row["pieces"] == metadata["corpus"]["pieces"]  # type: ignore[index]
+        assert row["pitch_top1"] == metrics["model"]["pitch"]["top1"]  # type: ignore[index]
+        assert row["pitch_bits"] == metrics["model"]["pitch"]["bits"]  # type: ignore[index]
+        assert row["ngram_pitch_top1"] == metrics["5gram"]["pitch"]["top1"]  # type: ignore[index]
+        assert row["size_mb"] == round(path.stat().st_size / 1e6, 2)
+        line = next(line for line in text if line.split()[0] == path.stem)
+        assert f"pitch top-1 {row['pitch_top1'] * 100:.1f}% (5-gram {row['ngram_pitch_top1'] * 100:.1f}%)" in line
 
 
 def test_unwritable_output_is_one_line(tmp_path: Path) -> None:

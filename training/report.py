@@ -6,11 +6,17 @@ one codec, so quantisation cannot favour either. The copy rate is ours: the frac
 generated 8-note pitch runs found verbatim in the training split (a model that memorises scores
 high there), printed beside the same fraction for the composer's unseen test pieces, because in dense
 chordal music many 8-note runs are shared idiom (two cadence chords), not copying.
+
+Each stream starts from a seed phrase, by default from the model's composer's seed bank, which
+`continuo export --seeds` cuts from the opening of test pieces: the generated music is then compared
+with test pieces that include the ones it was seeded with. The report records, per seed file, which part
+of the split its piece belongs to, so the card can say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +32,7 @@ COPY_RUN = 8
 MUSIC_METRICS = ("pitch_class_entropy", "scale_consistency", "pitch_range", "polyphony")
 TIMING_METRICS = ("mean_shift_beats", "mean_duration_beats")
 CHECKED = {"pitch_class_entropy": 0.10, "scale_consistency": 0.10}  # relative tolerance of the acceptance
+COPY_BOUND = 0.05  # the acceptance's highest copy rate
 
 
 def _music(events: np.ndarray | Sequence[Sequence[int]], codec: Codec) -> Any:
@@ -90,6 +97,10 @@ class Report:
     streams: int = 1
     first_seed: int | None = 0
     test_copy_rate: float | None = None  # absent in reports made before it was measured
+    # Each seed file that started a stream: its name, the bank it came from, how many streams it started, and
+    # which part of this model's split the piece it was cut from belongs to ("train", "val", "test", or
+    # "none" when no piece of the model's corpus has its name). Absent in reports made before it was recorded.
+    seed_pieces: list[dict[str, Any]] | None = None
 
     def checks(self) -> dict[str, bool]:
         """The issue's acceptance: entropy and scale consistency within 10%, copy rate at most 5%."""
@@ -97,7 +108,7 @@ class Report:
             name: abs(self.generated[name] - self.test_pieces[name]) <= tolerance * abs(self.test_pieces[name])
             for name, tolerance in CHECKED.items()
         }
-        passed["copy_rate"] = self.copy_rate <= 0.05
+        passed["copy_rate"] = self.copy_rate <= COPY_BOUND
         return passed
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,7 +118,7 @@ class Report:
             "first_seed": self.first_seed,
             "segment_events": self.segment_events, "generated": self.generated, "test_pieces": self.test_pieces,
             "test_piece_count": self.test_piece_count, "copy_rate": self.copy_rate, "copy_run": COPY_RUN,
-            "test_copy_rate": self.test_copy_rate,
+            "test_copy_rate": self.test_copy_rate, "seed_pieces": self.seed_pieces,
             "checks": self.checks(),
         }  # fmt: skip
 
@@ -127,6 +138,11 @@ class Report:
             rows.append(f"{name:24}{self.generated[name]:12.3f}{self.test_pieces[name]:14.3f}")
         own = "" if self.test_copy_rate is None else f"{self.test_copy_rate:14.1%}"
         rows.append(f"{'copy rate (8-note runs)':24}{self.copy_rate:12.1%}{own}")
+        if self.seed_pieces:
+            rows.append(
+                "seeded from: "
+                + ", ".join(f"{s['file']} ({s['split']} piece, {s['streams']} streams)" for s in self.seed_pieces)
+            )
         verdict = ", ".join(f"{k} {'ok' if v else 'MISSES'}" for k, v in self.checks().items())
         rows.append(f"checks: {verdict}")
         return rows
@@ -137,6 +153,26 @@ def mean_statistics(pieces: Sequence[Piece], codec: Codec) -> dict[str, float]:
     weights = np.array([len(p) for p in pieces], dtype=np.float64)
     per_piece = [statistics(p.events, codec) for p in pieces]
     return {name: float(np.average([s[name] for s in per_piece], weights=weights)) for name in per_piece[0]}
+
+
+def seed_pieces(seed_names: Sequence[str], parts: Mapping[str, Sequence[Piece]]) -> list[dict[str, Any]]:
+    """Where each stream's seed came from, in order of first use. The generator names a bank seed
+    "FILE (COMPOSER seed bank)"; a bank file is named after the piece it was cut from (export/seeds.py), so
+    the stem finds that piece in the model's split (`parts`: train, val, test), or "none" when it is not there."""
+    where = {Path(piece.name).stem: part for part, pieces in parts.items() for piece in pieces}
+    counts = Counter(seed_names)
+    found = []
+    for name in dict.fromkeys(seed_names):
+        file, _, bank = name.partition(" (")
+        found.append(
+            {
+                "file": Path(file).name,
+                "bank": bank.removesuffix(" seed bank)") or None,
+                "streams": counts[name],
+                "split": where.get(Path(file).stem, "none"),
+            }
+        )
+    return found
 
 
 def make_report(
@@ -168,6 +204,7 @@ def make_report(
     stretches: list[np.ndarray] = []
     copied: list[float] = []
     seed_names: list[str] = []
+    used: list[str] = []
     known = pitch_runs([p.events for p in split.train])
     for stream_seed in seeds:
         request = GenerateRequest(
@@ -183,6 +220,7 @@ def make_report(
         stretches += [generated[i : i + length] for i in range(0, len(generated) - length + 1, length)] or [generated]
         copied.append(copy_rate(generated, known))
         seed_names.append(f"{stream_seed}: {result.seed_name}")
+        used.append(result.seed_name)
     return Report(
         model=model.info.name,
         seed="; ".join(seed_names),
@@ -197,4 +235,5 @@ def make_report(
         top_p=top_p,
         streams=streams,
         first_seed=seed,
+        seed_pieces=seed_pieces(used, split.parts()),
     )

@@ -9,7 +9,8 @@ import pytest
 
 from continuo.export.model_card import render_report
 from continuo.live.codec import Codec
-from continuo.training.report import Report, copy_rate, pieces_copy_rate, pitch_runs, statistics
+from continuo.training.loader import Piece
+from continuo.training.report import Report, copy_rate, pieces_copy_rate, pitch_runs, seed_pieces, statistics
 from tests.live.jack import continuo
 
 CODEC = Codec()
@@ -57,6 +58,25 @@ def test_verdict_and_card_table() -> None:
     assert "| scale consistency | 0.700 | 0.900 |" in table and "copy rate OUT of bound" in table
     assert "found in the training split) | 8.0% | 20.0% |" in table
     assert "found in the training split) | 3.0% |  |" in render_report(near.as_dict())
+
+
+def test_seed_pieces_name_each_seed_file_and_the_split_its_piece_is_in() -> None:
+    def piece(name: str) -> Piece:
+        return Piece(name, melody([60] * 8), name)
+
+    parts = {"train": [piece("a.mid")], "val": [piece("sub/b.mid")], "test": [piece("c.mid"), piece("d.mid")]}
+    used = ["c.mid (bach seed bank)", "b.mid (bach seed bank)", "c.mid (bach seed bank)", "x.mid (haydn seed bank)"]
+    assert seed_pieces([*used, "/tmp/d.mid"], parts) == [
+        {"file": "c.mid", "bank": "bach", "streams": 2, "split": "test"},
+        {"file": "b.mid", "bank": "bach", "streams": 1, "split": "val"},
+        {"file": "x.mid", "bank": "haydn", "streams": 1, "split": "none"},
+        {"file": "d.mid", "bank": None, "streams": 1, "split": "test"},
+    ]
+    stats = {"pitch_class_entropy": 3.0, "scale_consistency": 0.9, "pitch_range": 30.0, "polyphony": 3.0,
+             "mean_shift_beats": 0.25, "mean_duration_beats": 1.0}  # fmt: skip
+    report = Report("bach", "s", 1.0, 2000, 200, stats, stats, 40, 0.03, seed_pieces=seed_pieces(used, parts))
+    assert report.as_dict()["seed_pieces"][0] == {"file": "c.mid", "bank": "bach", "streams": 2, "split": "test"}
+    assert "seeded from: c.mid (test piece, 2 streams), b.mid (val piece, 1 streams)" in "\n".join(report.lines())
 
 
 def test_report_without_the_corpus_says_how_to_make_it(tmp_path: object) -> None:
