@@ -22,6 +22,11 @@ def summary_ms(seconds: list[float] | np.ndarray) -> dict[str, float]:
     }
 
 
+def rounded_ms(seconds: list[float] | np.ndarray) -> list[float]:
+    """Raw samples for the result JSON, in ms rounded to the microsecond: enough for the plots and small."""
+    return [round(float(value) * 1000, 3) for value in seconds]
+
+
 def time_calls(call: Callable[[], Any], repeats: int, warmup: int = 5) -> list[float]:
     for _ in range(warmup):
         call()

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.live_timing import _errors_ms, _summary, measure
+from benchmarks.live_timing import _errors_ms, measure, with_samples
 from tests.live.jack import MonotonicReader, start_server
 
 
@@ -36,7 +36,7 @@ def naive(seconds: float, bpm: float) -> dict[str, Any]:
     finally:
         server.stop()
     # Chords (shift 0) are sent back to back: the witness sees them, so counts match.
-    return _summary(_errors_ms(arrived, intended[: len(arrived)]))
+    return with_samples(_errors_ms(arrived, intended[: len(arrived)]))
 
 
 def run(seconds: float, bpm: float = 132.0) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import summary_ms, time_calls
+from benchmarks.common import rounded_ms, summary_ms, time_calls
 
 WINDOW = 30
 
@@ -42,7 +42,7 @@ def run(repeats: int) -> dict[str, Any]:
     events = np.stack([window[0], rng.integers(0, 16, WINDOW), rng.integers(0, 16, WINDOW)], axis=1)[None]
     keras_model = seed_model()
     onnx_model = load_model("bach")
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"window": WINDOW}
     # Interleaved in rounds, so a burst of load hits both sides alike.
     keras_times: list[float] = []
     onnx_times: list[float] = []
@@ -53,8 +53,6 @@ def run(repeats: int) -> dict[str, Any]:
     results["keras_predict"] = summary_ms(keras_times)
     results["onnx_windowed"] = summary_ms(onnx_times)
     results["ratio_median"] = results["keras_predict"]["median_ms"] / results["onnx_windowed"]["median_ms"]
-    results["goals"] = {
-        "ratio >= 50": results["ratio_median"] >= 50,
-        "onnx p99 <= 1 ms": results["onnx_windowed"]["p99_ms"] <= 1.0,
-    }
+    # Every step's time, for the plot; the goals are judged by benchmarks/report.py from the figures.
+    results["samples_ms"] = {"keras_predict": rounded_ms(keras_times), "onnx_windowed": rounded_ms(onnx_times)}
     return results

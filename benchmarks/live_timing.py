@@ -27,16 +27,8 @@ from typing import Any
 import numpy as np
 
 from continuo.live.ports import DEFAULT_PORT_NAME
-from tests.live.jack import (
-    PERIOD,
-    SAMPLE_RATE,
-    JackServer,
-    MonotonicReader,
-    Reader,
-    continuo,
-    recorded_messages,
-    start_server,
-)
+from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo, start_server
+from tests.live.streams import recorded_messages
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -60,6 +52,11 @@ def _summary(error_ms: np.ndarray) -> dict[str, Any]:
             "last_note": float(error_ms[-1]),
         },
     }
+
+
+def with_samples(error_ms: np.ndarray) -> dict[str, Any]:
+    """The summary plus every note's signed error (ms, to the microsecond) for the histogram."""
+    return _summary(error_ms) | {"error_samples_ms": [round(float(value), 3) for value in error_ms]}
 
 
 def measure(minutes: float, bpm: float, seed: int) -> dict[str, Any]:
@@ -91,7 +88,7 @@ def measure(minutes: float, bpm: float, seed: int) -> dict[str, Any]:
         "minutes": minutes,
         "bpm": bpm,
         "engine_send_lateness_ms": sent,
-        "port_monotonic_witness": _summary(_errors_ms(by_clock, scheduled)),
+        "port_monotonic_witness": with_samples(_errors_ms(by_clock, scheduled)),
         "port_jack_frames_witness": _summary(_errors_ms(by_frames, scheduled))
         | {"period_ms": PERIOD / SAMPLE_RATE * 1000},
         "load_average": os.getloadavg(),
@@ -118,7 +115,8 @@ def main() -> None:
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
     result["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"live-timing-{result['date'][:10]}-{args.minutes:g}min.json"
+    stamp = result["date"][:16].replace(":", "")  # 2026-12-01T0215: a second run never overwrites the first
+    target = RESULTS / f"live-timing-{stamp}-{args.minutes:g}min.json"
     target.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"saved {target}")

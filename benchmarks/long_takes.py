@@ -64,6 +64,9 @@ def _held(build: Callable[[], Any], repeats: int) -> dict[str, Any]:
     return result
 
 
+WAKER_PERIOD_S = 0.005
+
+
 def _wake_lateness(seconds: float, busy: Callable[[], None] | None) -> dict[str, float]:
     late: list[float] = []
     stop = threading.Event()
@@ -71,7 +74,7 @@ def _wake_lateness(seconds: float, busy: Callable[[], None] | None) -> dict[str,
     def waker() -> None:
         due = time.monotonic()
         while not stop.is_set():
-            due += 0.005
+            due += WAKER_PERIOD_S
             while time.monotonic() < due - 0.001:
                 time.sleep(0.0005)
             while time.monotonic() < due:
@@ -126,6 +129,7 @@ def _child(count: int, repeats: int) -> dict[str, Any]:
         "engine": engine,
         "hour_of_take": take,
         "part_write_seconds": round(writing["seconds"], 3),
+        "waker_period_ms": WAKER_PERIOD_S * 1000,
         "wake_lateness": {"idle": idle, "while_a_part_is_written": busy},
     }
 

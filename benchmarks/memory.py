@@ -9,6 +9,7 @@ part, so RSS must stay flat there too).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -54,10 +55,23 @@ def run(checkpoints_s: tuple[float, ...], part_minutes: float | None = None) -> 
                 process.kill()
                 server.stop()
                 raise
+        # RSS (and the machine's 1-minute load average) every `interval` seconds for the plot, plus the
+        # checkpoints themselves, which the table quotes.
+        interval = max(0.5, max(checkpoints_s) / 120)
+        times = sorted(
+            {*checkpoints_s, *(round(i * interval, 3) for i in range(int(max(checkpoints_s) / interval) + 1))}
+        )
+        series: dict[str, list[float]] = {"seconds": [], "rss_mb": [], "load_1min": []}
         try:
-            for checkpoint in sorted(checkpoints_s):
-                time.sleep(max(0.0, started + checkpoint - time.monotonic()))
-                found[f"rss_mb_at_{checkpoint:g}s"] = round(_rss_mb(process.pid), 1)
+            for moment in times:
+                time.sleep(max(0.0, started + moment - time.monotonic()))
+                rss = round(_rss_mb(process.pid), 1)
+                series["seconds"].append(round(time.monotonic() - started, 1))
+                series["rss_mb"].append(rss)
+                series["load_1min"].append(round(os.getloadavg()[0], 2))
+                if moment in checkpoints_s:
+                    found[f"rss_mb_at_{moment:g}s"] = rss
+            found["rss_series"] = series
             if process.wait(timeout=60) != 0:
                 raise RuntimeError(f"continuo play exited {process.returncode}: its figures would mean nothing")
         finally:
