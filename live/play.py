@@ -31,7 +31,7 @@ from continuo.live.listener import Listener
 from continuo.live.midi_clock import MidiClockFollower
 from continuo.live.model_file import ContinuoModel, load_model, resolve_model
 from continuo.live.paths import check_writable
-from continuo.live.player import Player, PlayOptions, PortFailedError
+from continuo.live.player import Player, PlayOptions, PortFailedError, at_or_past
 from continuo.live.ports import (
     NoMidiSystemError,
     ServerWatch,
@@ -267,7 +267,7 @@ class _Session:
         """Called by the scheduler thread for each message sent: keep it short."""
         if self.recorder is not None:
             end = self.player.end_beat
-            if end is not None and beat >= end:
+            if end is not None and at_or_past(beat, end):
                 self.ending.append(message)  # recorded at the end beat, in a fixed order (`_record_ending`)
             else:
                 self.recorder(beat, message)
@@ -379,7 +379,7 @@ class _Session:
         if self.recorder is None or not self.ending or self.player.end_beat is None:
             return
         end = self.player.end_beat
-        offs = {(m.channel, m.note) for m in self.ending if _releases(m)}
+        offs = [(m.channel, m.note) for m in self.ending if _releases(m)]
         for channel, note in sorted(offs):
             self.recorder(end, mido.Message("note_off", channel=channel, note=note))
         for message in self.ending:

@@ -17,6 +17,11 @@ from continuo.live.codec import Codec, Event
 from continuo.live.scheduler import Scheduler
 
 MAX_EVENTS_PER_ROUND = 64
+# Onsets are sums of shifts such as 1/3 and 1/6, and the --duration end is a beat computed from seconds, so a
+# note meant to start on an end can land a hair either side of it; within this many beats it counts as on it.
+BEAT_TOLERANCE = 1e-6
+# At a --duration end, how long the player waits for the scheduler to send what is due before the end.
+DRAIN_SECONDS = 0.1
 
 
 class PortFailedError(Exception):
@@ -62,7 +67,7 @@ class Player:
         if self.events_left is not None and self.events_left <= 0:
             return True
         limit = self._limit()
-        return limit is not None and self.next_onset is not None and self.next_onset >= limit
+        return limit is not None and self.next_onset is not None and at_or_past(self.next_onset, limit)
 
     def _limit(self) -> float | None:
         limits = [b for b in (self.end_beat, self.phrase_end) if b is not None]
@@ -96,7 +101,7 @@ class Player:
             event = self.source.next_event()
             onset = self.origin if self.next_onset is None else self.next_onset + self.codec.shifts[event.shift]
             limit = self._limit()
-            if limit is not None and onset >= limit:
+            if limit is not None and at_or_past(onset, limit):
                 self.next_onset = onset
                 return
             end = onset + self.codec.durations[event.duration]
@@ -121,6 +126,10 @@ class Player:
                 raise PortFailedError(str(self.scheduler.error) or type(self.scheduler.error).__name__)
             now = self.clock.now()
             if self.options.duration_seconds is not None and now >= start + self.options.duration_seconds:
+                if self.end_beat is not None:
+                    # What is due before the end leaves from the scheduler on its own beat, never in the exit
+                    # panic because this poll came first: so a --duration run's take depends on the music only.
+                    self.scheduler.wait_sent_before(self.end_beat - BEAT_TOLERANCE, DRAIN_SECONDS)
                 return
             horizon = self.clock.beat_at(now) + self.options.lookahead_seconds * self.clock.bpm / 60.0
             self.scheduler.queue_clock(horizon)
@@ -129,3 +138,8 @@ class Player:
                 between_steps(self.options.poll_seconds)
             else:
                 stop.wait(self.options.poll_seconds)
+
+
+def at_or_past(beat: float, limit: float) -> bool:
+    """`beat` is at `limit` (within BEAT_TOLERANCE) or after it."""
+    return beat >= limit - BEAT_TOLERANCE

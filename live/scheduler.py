@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,16 @@ class Scheduler:
 
     def start(self) -> None:
         self._thread.start()
+
+    def wait_sent_before(self, beat: float, timeout: float) -> None:
+        """Wait, at most `timeout` seconds, until nothing due before `beat` is still queued."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._queue and self._queue[0].beat < beat and not self._stopping:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._condition.wait(min(remaining, IDLE_WAIT_SECONDS / 10))
 
     def stop(self) -> None:
         """End the thread; queued messages are dropped (call `panic` to silence what is held)."""

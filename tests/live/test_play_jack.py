@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo
-from tests.live.streams import longest_seconds, note_balance, overlong_notes, recorded_messages, settled
+from tests.live.streams import longest_seconds, note_balance, onset_problems, overlong_notes, recorded_messages, settled
 
 pytestmark = pytest.mark.jack
 BPM = 150.0
@@ -85,9 +85,9 @@ def test_a_signal_while_notes_are_held_leaves_nothing_hanging(
 # Onset error at a monotonic-clock witness, against when the engine's clock put each beat: a note leaves on
 # the next JACK period (1.33 ms here) and the witness wakes and stamps it. Bounds from repeated runs on this
 # 2-core VM under the exclusive CPU lock (see the test's print), with a margin.
-ONSET_MEDIAN_MS = (0.0, 2.0)  # a constant delay in the engine moves the median out of this
-ONSET_P99_MS = 3.0
-ONSET_SPREAD_MS = 2.5  # p99 minus p1: the jitter, whatever the median
+ONSET_MEDIAN_MS = (0.0, 2.5)  # a constant delay in the engine moves the median out of this
+ONSET_LATE_MS = 3.0  # at most one onset later than this
+ONSET_SPREAD_MS = 2.0  # p95 minus p5: the jitter, whatever the median
 
 
 def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer, tmp_path: Path) -> None:
@@ -110,17 +110,16 @@ def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer,
     p1, p50, p99 = np.percentile(error_ms, [1, 50, 99])
     worst = error_ms.max()
     print(f"onset error over {len(error_ms)} notes: p1 {p1:.2f} p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms")
-    assert ONSET_MEDIAN_MS[0] <= p50 <= ONSET_MEDIAN_MS[1]
-    assert p99 <= ONSET_P99_MS and p99 - p1 <= ONSET_SPREAD_MS
+    assert not onset_problems(list(error_ms), ONSET_MEDIAN_MS, ONSET_LATE_MS, ONSET_SPREAD_MS)
 
 
 # The engine starts its clock PlayOptions.lead_seconds (50 ms) ahead of beat 0 once it is ready to play; between
 # the port's opening and that moment it builds its session (scheduler, player, a full garbage collection).
 # Bound: the lead, plus that setup and the witnesses' latency, from repeated runs with a margin.
-FIRST_NOTE_MS = (50.0, 80.0)
+FIRST_NOTE_MS = (45.0, 90.0)
 
 
-def test_the_first_note_falls_50_ms_after_the_clock_starts_and_within_80_ms_of_the_port_opening(
+def test_the_first_note_falls_50_ms_after_the_clock_starts_and_within_90_ms_of_the_port_opening(
     jack_server: JackServer, tmp_path: Path
 ) -> None:
     """From the moment JACK connects the engine's port to a reader (seen by `jack_evmon`, stamped on the

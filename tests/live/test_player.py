@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from continuo.live.codec import Codec, Event
@@ -72,3 +73,30 @@ def test_a_model_stuck_on_one_endless_chord_cannot_hold_the_main_loop() -> None:
     assert script.asked == MAX_EVENTS_PER_ROUND
     player.schedule_until(4.0)
     assert script.asked == 2 * MAX_EVENTS_PER_ROUND
+
+
+def test_a_note_summed_to_a_hair_before_the_end_counts_as_at_the_end() -> None:
+    """Six sixths of a beat sum to 0.9999999999999999, not 1.0: that note starts on the end, so it is not played
+    (played, it would leave or not before the exit panic drops it, a race that changes the take)."""
+    sixth = CODEC.shifts.index(1 / 6)
+    player, _, _ = player_with([Event(60, QUARTER, sixth)])
+    player.end_beat = 1.0
+    player.schedule_until(10.0)
+    placed = [beat for beat, _ in onsets(player)]
+    assert len(placed) == 6 and placed[-1] < 1.0  # 0 to 5/6; the seventh sums to a hair under 1.0
+    assert player.finished
+
+
+def test_waiting_for_what_is_due_before_a_beat_returns_once_it_is_sent() -> None:
+    player, port, _ = player_with([Event(60, QUARTER, HALF_BEAT)])
+    scheduler = player.scheduler
+    scheduler.note(60, 80, 0, 0.0, 0.5)
+    began = time.monotonic()
+    scheduler.wait_sent_before(1.0, timeout=0.05)  # the thread is not started: nothing is sent, it gives up
+    assert time.monotonic() - began >= 0.05
+    assert scheduler.pending == 2 and port.sent == []
+    scheduler.start()  # the fake clock stands at beat 0: the note-on is due, the note-off (beat 0.5) is not
+    scheduler.wait_sent_before(0.25, timeout=2)
+    sent = [m.type for m in port.sent]
+    scheduler.stop()
+    assert sent == ["note_on"]
