@@ -3,6 +3,7 @@ a `--record` file's messages, and streams put in a form that can be compared."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import mido
@@ -35,12 +36,15 @@ def exit_panic_start(stream: list[tuple[float, mido.Message]], burst_seconds: fl
 
 def sounding_spans(stream: list[tuple[float, mido.Message]]) -> list[tuple[float, float, int, int, int]]:
     """(on, off, channel, note, index of the releasing message) of each note: its note-on to the first release
-    of its key after it (its own note-off, a re-strike's release, a flush or a panic)."""
+    of its key after it (its own note-off, a re-strike's release, a flush or a panic). A note struck again
+    with no release between (its note-off was lost) ends at infinity, at the index of the new note-on."""
     open_notes: dict[tuple[int, int], float] = {}
     spans = []
     for index, (t, m) in enumerate(stream):
         key = (getattr(m, "channel", -1), getattr(m, "note", -1))
         if m.type == "note_on" and m.velocity > 0:
+            if key in open_notes:  # struck again unreleased: the engine always releases a key before that
+                spans.append((open_notes[key], math.inf, key[0], key[1], index))
             open_notes[key] = t
         elif releases(m) and key in open_notes:
             spans.append((open_notes.pop(key), t, key[0], key[1], index))
