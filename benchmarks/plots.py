@@ -32,6 +32,15 @@ def _save(figure: Any, path: Path) -> Path:
     return path
 
 
+def _finish_histogram(figure: Any, axes: Any, xlabel: str, ylabel: str, title: str, path: Path) -> Path:
+    """Label a two-group histogram, put its legend above the bars and save it."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend(loc="upper center")
+    return _save(figure, path)
+
+
 def _plain_log_axis(axes: Any, subs: tuple[float, ...] = (1.0,)) -> None:
     """A log x axis labelled 0.01, 0.1, 1, 10 ... (`subs` adds 2, 5 between) rather than powers of ten."""
     from matplotlib.ticker import FuncFormatter, LogLocator
@@ -67,11 +76,10 @@ def onsets(results: dict[str, Any], path: Path) -> Path:
     axes.axvline(period, color="black", linestyle="--", linewidth=1)
     axes.text(period * 1.08, top * 0.6, f"one JACK period\n{period:.2f} ms", fontsize=9, va="top")
     _plain_log_axis(axes)
-    axes.set_xlabel("|arrival − intended time| at the reading client (ms, log scale)")
-    axes.set_ylabel("notes")
-    axes.set_title(f"Onset error, {e2e['seconds']:g} s at {e2e['bpm']:g} BPM on a JACK port")
-    axes.legend(loc="upper center")
-    return _save(figure, path)
+    title = f"Onset error, {e2e['seconds']:g} s at {e2e['bpm']:g} BPM on a JACK port"
+    return _finish_histogram(
+        figure, axes, "|arrival − intended time| at the reading client (ms, log scale)", "notes", title, path
+    )
 
 
 def inference(results: dict[str, Any], path: Path) -> Path:
@@ -89,11 +97,9 @@ def inference(results: dict[str, Any], path: Path) -> Path:
         axes.axvline(float(np.median(group)), color=colour, linewidth=1.5)
     axes.set_ylim(0, axes.get_ylim()[1] * 1.3)
     _plain_log_axis(axes, (1.0, 2.0, 5.0))
-    axes.set_xlabel("time of one step (ms, log scale); a vertical line marks each median")
-    axes.set_ylabel("% of steps")
-    axes.set_title(f"Inference per step, {results['inference']['window']}-event window")
-    axes.legend(loc="upper center")
-    return _save(figure, path)
+    xlabel = "time of one step (ms, log scale); a vertical line marks each median"
+    title = f"Inference per step, {results['inference']['window']}-event window"
+    return _finish_histogram(figure, axes, xlabel, "% of steps", title, path)
 
 
 def memory(results: dict[str, Any], path: Path) -> Path:
