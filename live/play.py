@@ -40,7 +40,7 @@ from continuo.live.ports import (
     open_output,
 )
 from continuo.live.priority import request_realtime
-from continuo.live.recorder import PartedRecorder, Recorder
+from continuo.live.recorder import PartedRecorder, Recorder, releases_note
 from continuo.live.sampler import SamplingSettings
 from continuo.live.scheduler import Scheduler
 from continuo.live.seeds import choose_seed
@@ -379,11 +379,11 @@ class _Session:
         if self.recorder is None or not self.ending or self.player.end_beat is None:
             return
         end = self.player.end_beat
-        offs = [(m.channel, m.note) for m in self.ending if _releases(m)]
+        offs = [(m.channel, m.note) for m in self.ending if releases_note(m)]
         for channel, note in sorted(offs):
             self.recorder(end, mido.Message("note_off", channel=channel, note=note))
         for message in self.ending:
-            if not _releases(message):
+            if not releases_note(message):
                 self.recorder(end, message)
         self.ending = []
 
@@ -393,10 +393,6 @@ class _Session:
             self.recorder.close()
         elif self.recorder is not None and self.request.record is not None:
             self.recorder.save(self.request.record, self.request.tempo)
-
-
-def _releases(message: mido.Message) -> bool:
-    return message.type == "note_off" or (message.type == "note_on" and message.velocity == 0)
 
 
 def _recorder(request: PlayRequest) -> Recorder | PartedRecorder | None:

@@ -102,13 +102,12 @@ MAX_HELD_PARTS = 64
 Note = tuple[int, int]  # (channel, pitch)
 
 
+def releases_note(message: mido.Message) -> bool:
+    return message.type == "note_off" or (message.type == "note_on" and message.velocity == 0)
+
+
 def ends_sound(message: mido.Message) -> bool:
-    return (
-        message.type == "note_off"
-        or (message.type == "note_on" and message.velocity == 0)
-        or message.is_cc(123)
-        or message.is_cc(120)
-    )
+    return releases_note(message) or message.is_cc(123) or message.is_cc(120)
 
 
 def last_part_number(path: Path) -> int:

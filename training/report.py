@@ -26,9 +26,10 @@ import numpy as np
 from continuo.live.codec import Codec, Event
 from continuo.live.errors import ContinuoError
 from continuo.training.loader import Piece
+from continuo.training.near_copies import RUN_LENGTH, pitch_runs, shared_fraction
 
 RESOLUTION = 24  # MusPy time steps per beat: every class value is a whole number of them
-COPY_RUN = 8
+COPY_RUN = RUN_LENGTH  # the copy rate counts the same pitch runs as the near-copy test
 MUSIC_METRICS = ("pitch_class_entropy", "scale_consistency", "pitch_range", "polyphony")
 TIMING_METRICS = ("mean_shift_beats", "mean_duration_beats")
 CHECKED = {"pitch_class_entropy": 0.10, "scale_consistency": 0.10}  # relative tolerance of the acceptance
@@ -60,14 +61,9 @@ def statistics(events: np.ndarray | Sequence[Sequence[int]], codec: Codec) -> di
     return found
 
 
-def _runs(events: np.ndarray, length: int) -> list[tuple[int, ...]]:
-    pitches = [int(p) for p in events[:, 0]]
-    return [tuple(pitches[i : i + length]) for i in range(len(pitches) - length + 1)]
-
-
-def pitch_runs(pieces: Sequence[np.ndarray], length: int = COPY_RUN) -> set[tuple[int, ...]]:
+def known_runs(pieces: Sequence[np.ndarray], length: int = COPY_RUN) -> set[tuple[int, ...]]:
     """Every `length`-note pitch run of the pieces: built once, checked against each generated stream."""
-    return {run for events in pieces for run in _runs(events, length)}
+    return {run for events in pieces for run in pitch_runs(events, length, invariant=False)}
 
 
 def copy_rate(generated: np.ndarray, known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:
@@ -78,8 +74,7 @@ def copy_rate(generated: np.ndarray, known: set[tuple[int, ...]], length: int = 
 def pieces_copy_rate(pieces: Sequence[np.ndarray], known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:
     """The same measure on the composer's own unseen pieces (runs within each piece, pooled): how much of it
     is idiom any music in those keys shares, not copying. Context only; the bound stays the issue's 5%."""
-    runs = [run for events in pieces for run in _runs(events, length)]
-    return sum(run in known for run in runs) / len(runs) if runs else 0.0
+    return shared_fraction([run for events in pieces for run in pitch_runs(events, length, invariant=False)], known)
 
 
 @dataclass(frozen=True)
@@ -205,7 +200,7 @@ def make_report(
     copied: list[float] = []
     seed_names: list[str] = []
     used: list[str] = []
-    known = pitch_runs([p.events for p in split.train])
+    known = known_runs([p.events for p in split.train])
     for stream_seed in seeds:
         request = GenerateRequest(
             model=model_name,

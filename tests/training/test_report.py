@@ -10,7 +10,7 @@ import pytest
 from continuo.export.model_card import render_report
 from continuo.live.codec import Codec
 from continuo.training.loader import Piece
-from continuo.training.report import Report, copy_rate, pieces_copy_rate, pitch_runs, seed_pieces, statistics
+from continuo.training.report import Report, copy_rate, known_runs, pieces_copy_rate, seed_pieces, statistics
 from tests.live.jack import continuo
 
 CODEC = Codec()
@@ -22,14 +22,14 @@ def melody(pitches: list[int]) -> np.ndarray:
 
 
 def test_copy_rate_counts_generated_8_note_runs_found_in_training() -> None:
-    training = pitch_runs([melody([60, 62, 64, 65, 67, 69, 71, 72, 74])])
+    training = known_runs([melody([60, 62, 64, 65, 67, 69, 71, 72, 74])])
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72]), training) == 1.0
     assert copy_rate(melody([60, 62, 64, 65, 67, 69, 71, 72, 50, 51]), training) == pytest.approx(1 / 3)
     assert copy_rate(melody([61, 62, 64, 65, 67, 69, 71, 72]), training) == 0.0
 
 
 def test_the_test_pieces_copy_rate_pools_runs_within_each_piece() -> None:
-    training = pitch_runs([melody([60, 62, 64, 65, 67, 69, 71, 72])])
+    training = known_runs([melody([60, 62, 64, 65, 67, 69, 71, 72])])
     # one piece copies its only run, the other (9 notes, 2 runs) none; no run may span the two pieces
     pieces = [melody([60, 62, 64, 65, 67, 69, 71, 72]), melody([62, 64, 65, 67, 69, 71, 72, 74, 76])]
     assert pieces_copy_rate(pieces, training) == pytest.approx(1 / 3)
