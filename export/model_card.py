@@ -11,23 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from continuo.export.card_artifacts import Artifacts, read_reports
-from continuo.export.card_spread import FIELDS, duration_score, event_bits, render_format_comparison
-from continuo.export.card_spread import render_seed_spread as render_seed_spread
+from continuo.export.card_artifacts import Artifacts
+from continuo.export.card_spread import (
+    duration_score,
+    event_bits,
+    percent,
+    render_format_comparison,
+    render_seed_spread,
+)
 from continuo.export.card_summary import count_test_pieces, render_near_copies, render_report, summary_table
 from continuo.export.card_text import LICENCE, failure_modes, selection
+from continuo.live.model_file import FIELDS
 from continuo.training.windows import DESIGN_TRANSPOSE
-
-__all__ = ["render_card", "render_report", "render_seed_spread", "shipped_reports"]
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
 
 
 def _cells(heads: Mapping[str, Any]) -> str:
     return " | ".join(
-        f"{_percent(heads[f]['top1'])} | {_percent(heads[f]['top5'])} | {heads[f]['bits']:.2f}" for f in FIELDS
+        f"{percent(heads[f]['top1'])} | {percent(heads[f]['top5'])} | {heads[f]['bits']:.2f}" for f in FIELDS
     )
 
 
@@ -48,8 +48,8 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
     if "duration_marginal" in metrics["model"]:
         given = metrics["model"]["duration"]
         rows.append(
-            f"| diagnostic: model, duration given the true shift | | | | {_percent(given['top1'])} | "
-            f"{_percent(given['top5'])} | {given['bits']:.2f} | | | |"
+            f"| diagnostic: model, duration given the true shift | | | | {percent(given['top1'])} | "
+            f"{percent(given['top5'])} | {given['bits']:.2f} | | | |"
         )
     return rows
 
@@ -199,9 +199,3 @@ def render_card(models: Mapping[str, tuple[Mapping[str, Any], int]], artifacts: 
         parts.append(render_near_copies(name, found.near_copies.get(name)))
     parts += [selection(metadata), LICENCE, failure_modes(metadata, found.reports)]
     return "\n".join(parts)
-
-
-def shipped_reports(suffix: str = ".json") -> dict[str, dict[str, Any]]:
-    """models/reports/NAME + suffix, by NAME: ".json" the musical reports (`continuo report --json`),
-    ".seeds.json" the seed spreads (`continuo evaluate --run ... --json`), see card_artifacts."""
-    return read_reports(suffix)

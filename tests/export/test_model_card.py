@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from continuo.export.card_artifacts import Artifacts
-from continuo.export.card_spread import render_format_comparison
+from continuo.export.card_spread import render_format_comparison, render_seed_spread
 from continuo.export.card_summary import render_near_copies, summary_table
-from continuo.export.model_card import render_card, render_seed_spread
+from continuo.export.model_card import render_card
 from tests.export.card_fixtures import REPORTS, fake_metadata, format_2, head, model_row, spread_of
 
 
