@@ -32,7 +32,7 @@ QUICK = {"scheduler_events": 200, "priority_events": 40, "inference_repeats": 20
 
 
 def _shipped_training_minutes() -> dict[str, float]:
-    from continuo.live.model_file import ContinuoModel, shipped_models
+    from continuo.live.model.model_file import ContinuoModel, shipped_models
 
     return {
         name: round(ContinuoModel(path).info.metadata["training"]["train_seconds"] / 60, 1)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-IMPORT_LIVE = "import continuo.live.play, continuo.live.model_file, onnxruntime, mido, rtmidi"
+IMPORT_LIVE = "import continuo.live.runner.play, continuo.live.model.model_file, onnxruntime, mido, rtmidi"
 IMPORT_TF = "import os; os.environ['TF_CPP_MIN_LOG_LEVEL']='2'; import tensorflow"
 
 

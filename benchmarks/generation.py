@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from continuo.live.generate import GenerateRequest, generate
+from continuo.live.offline.generate import GenerateRequest, generate
 
 
 def run(events: int) -> dict[str, Any]:

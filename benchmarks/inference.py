@@ -35,7 +35,7 @@ def run(repeats: int) -> dict[str, Any]:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
 
     rng = np.random.default_rng(0)
     window = rng.integers(40, 80, size=(1, WINDOW)).astype(np.int64)

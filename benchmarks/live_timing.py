@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.ports import DEFAULT_PORT_NAME
+from continuo.live.midi_io.ports import DEFAULT_PORT_NAME
 from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo, start_server
 from tests.live.streams import recorded_messages
 

@@ -93,8 +93,8 @@ def _wake_lateness(seconds: float, busy: Callable[[], None] | None) -> dict[str,
 
 
 def _child(count: int, repeats: int) -> dict[str, Any]:
-    from continuo.live.model_file import load_model
-    from continuo.live.recorder import PartedRecorder, SentMessages
+    from continuo.live.engine.recorder import PartedRecorder, SentMessages
+    from continuo.live.model.model_file import load_model
 
     sys.setswitchinterval(0.0005)  # as `continuo play` sets it
     load_model("bach")

@@ -19,9 +19,9 @@ import numpy as np
 def main() -> None:
     import rtmidi
 
-    from continuo.live.generator import Generator
-    from continuo.live.model_file import load_model
-    from continuo.live.seeds import seed_from_bank
+    from continuo.live.engine.generator import Generator
+    from continuo.live.model.model_file import load_model
+    from continuo.live.model.seeds import seed_from_bank
 
     port, seconds, bpm, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
     os.environ.setdefault("JACK_NO_START_SERVER", "1")

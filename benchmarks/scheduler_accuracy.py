@@ -1,6 +1,6 @@
 """Scheduler accuracy: how late each note-on leaves (actual minus due), 200 BPM sixteenths, no port.
 
-The scheduler is the engine's own (live/scheduler.py), real-time priority where allowed; the output
+The scheduler is the engine's own (live/engine/scheduler.py), real-time priority where allowed; the output
 is a null port, so only the scheduler's own error is measured. Run alone and beside a neighbour
 spinning on every core; then, still beside it, at the engine's priority and at the one it had before it
 was put below JACK's threads, in alternating rounds.
@@ -16,8 +16,8 @@ import mido
 import numpy as np
 
 from benchmarks.common import busy_neighbour, summary_ms
-from continuo.live.clock import TempoClock
-from continuo.live.scheduler import SCHEDULER_PRIORITY, Scheduler
+from continuo.live.engine.scheduler import SCHEDULER_PRIORITY, Scheduler
+from continuo.live.timing.clock import TempoClock
 
 BPM = 200.0
 STEP_BEATS = 0.25  # sixteenths

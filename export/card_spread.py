@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from continuo.live.model_file import FIELDS
+from continuo.live.model.model_file import FIELDS
 
 # The quality bar (Bach only), judged on the mean of three training seeds: (field, measure) ->
 # (bound, at least?). The duration is judged by duration_score, before the shift is known.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from continuo.live.codec import Codec
+from continuo.live.music.codec import Codec
 from continuo.training.report import COPY_RUN
 from continuo.training.windows import DESIGN_TRANSPOSE
 

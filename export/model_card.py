@@ -21,7 +21,7 @@ from continuo.export.card_spread import (
 )
 from continuo.export.card_summary import count_test_pieces, render_near_copies, render_report, summary_table
 from continuo.export.card_text import LICENCE, failure_modes, selection
-from continuo.live.model_file import FIELDS
+from continuo.live.model.model_file import FIELDS
 from continuo.training.windows import DESIGN_TRANSPOSE
 
 

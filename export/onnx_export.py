@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from continuo.live.errors import ContinuoError
-from continuo.live.model_file import DURATION_GIVEN_SHIFT_FORMAT, FIELDS, OUTPUTS, ContinuoModel
+from continuo.live.model.model_file import DURATION_GIVEN_SHIFT_FORMAT, FIELDS, OUTPUTS, ContinuoModel
 from continuo.training.model import keras_logits
 from continuo.training.runfolder import RunFolder
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from continuo.live.codec import Codec, Event
-from continuo.live.midifile import notes_to_midifile
+from continuo.live.music.codec import Codec, Event
+from continuo.live.music.midifile import notes_to_midifile
 from continuo.training.loader import Piece
 from continuo.training.runfolder import RunFolder
 

@@ -195,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from continuo.live.model_file import ContinuoModel, shipped_models
+    from continuo.live.model.model_file import ContinuoModel, shipped_models
 
     shipped = {
         name: (ContinuoModel(path).info.metadata, path.stat().st_size) for name, path in shipped_models().items()
@@ -241,7 +241,7 @@ def _percent(value: float | None) -> str:
 def cmd_play(args: argparse.Namespace) -> int:
     if args.list_ports:
         return cmd_ports(args)
-    from continuo.live.play import PlayRequest, play
+    from continuo.live.runner.play import PlayRequest, play
 
     request = PlayRequest(
         model=args.model,
@@ -281,7 +281,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from continuo.live.generate import GenerateRequest, Outputs, generate_files
+    from continuo.live.offline.generate import GenerateRequest, Outputs, generate_files
 
     request = GenerateRequest(
         model=args.model,
@@ -309,7 +309,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
     from continuo.training.report import make_report
 
     data = Path(args.data) if args.data else Path("data") / load_model(args.model).info.name
@@ -321,7 +321,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    from continuo.live.ports import BACKENDS, NoMidiSystemError, api_answers, list_ports, no_midi_system_fix
+    from continuo.live.midi_io.ports import BACKENDS, NoMidiSystemError, api_answers, list_ports, no_midi_system_fix
 
     backends = [args.backend] if args.backend != "auto" else list(_platform_backends())
     found = False

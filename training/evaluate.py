@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from continuo.live.codec import PITCH_CLASSES, Codec
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import PITCH_CLASSES, Codec
 from continuo.training.loader import load_folder
 from continuo.training.runfolder import RunFolder
 from continuo.training.scoring import FIELDS, HeadScore, LogitsFunction, fit_ngrams, score_model, score_ngrams
@@ -117,7 +117,7 @@ def _table(title: str, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
 
 def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
     """Score an exported model on the test pieces named in its metadata, found again in `data`."""
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
 
     model = load_model(model_path)
     info = model.info
@@ -133,7 +133,7 @@ def evaluate_model_file(model_path: str, data: Path) -> dict[str, Any]:
 
 def evaluate_near_copies(model_path: str, data: Path, command: str) -> dict[str, Any]:
     """The test scores with and without the test pieces that are near-copies of training pieces."""
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
     from continuo.training.near_copies import definition, find_near_copies, without
 
     model = load_model(model_path)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
-from continuo.live.midifile import MidiReadError, read_notes
+from continuo.live.music.codec import Codec
+from continuo.live.music.midifile import MidiReadError, read_notes
 
 MIDI_SUFFIXES = {".mid", ".midi"}
 MIN_EVENTS = 2  # one event gives nothing to predict

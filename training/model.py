@@ -6,7 +6,7 @@ import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from continuo.live.codec import PITCH_CLASSES, Codec
+from continuo.live.music.codec import PITCH_CLASSES, Codec
 
 
 @dataclass(frozen=True)

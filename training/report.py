@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import Codec, Event
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import Codec, Event
 from continuo.training.loader import Piece
 from continuo.training.near_copies import RUN_LENGTH, pitch_runs, shared_fraction
 
@@ -183,8 +183,8 @@ def make_report(
     """Generate `streams` streams (seeds seed, seed+1, ...) and compare their stretches with the test pieces.
 
     One stream's key wanderings vary a lot from seed to seed; several streams give a steadier figure."""
-    from continuo.live.generate import GenerateRequest, generate
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
+    from continuo.live.offline.generate import GenerateRequest, generate
     from continuo.training.evaluate import rebuild_split
 
     model = load_model(model_name)

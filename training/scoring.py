@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from continuo.live.codec import Event
+from continuo.live.music.codec import Event
 from continuo.training.baselines import NGramModel
 from continuo.training.loader import Piece
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import Codec
 from continuo.training.evaluate import evaluate_split
 from continuo.training.loader import Piece, load_folder
 from continuo.training.model import (

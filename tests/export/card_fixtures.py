@@ -8,7 +8,7 @@ from typing import Any
 
 from continuo.export.card_artifacts import Artifacts
 from continuo.export.model_card import render_card
-from continuo.live.model_file import ContinuoModel, shipped_models
+from continuo.live.model.model_file import ContinuoModel, shipped_models
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD = ROOT / "models" / "MODEL_CARD.md"

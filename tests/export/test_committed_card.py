@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from continuo.export.card_artifacts import shipped_artifacts
-from continuo.live.model_file import ContinuoModel, shipped_models
+from continuo.live.model.model_file import ContinuoModel, shipped_models
 from tests.export.card_fixtures import CARD, CARD_CODE, REPORTS, shipped_card
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from continuo.live.midifile import read_notes
-from continuo.live.model_file import ContinuoModel, shipped_models
+from continuo.live.model.model_file import ContinuoModel, shipped_models
+from continuo.live.music.midifile import read_notes
 
 SHIPPED = sorted(shipped_models().items())
 SEEDS = Path(__file__).resolve().parents[2] / "models" / "seeds"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mido
 
-from continuo.live.clock import TempoClock
+from continuo.live.timing.clock import TempoClock
 
 
 class FakeTime:

@@ -19,7 +19,7 @@ import time
 def main() -> None:
     import rtmidi
 
-    from continuo.live.signals import stop_on_signals
+    from continuo.live.runner.signals import stop_on_signals
 
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     stamps: list[tuple[float, list[int]]] = []
@@ -29,7 +29,7 @@ def main() -> None:
     reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
     reader.open_virtual_port("in")
     done = threading.Event()
-    with stop_on_signals(done):  # not done.set() in a handler: it can hang inside done.wait() (live/signals.py)
+    with stop_on_signals(done):  # not done.set() in a handler: it can hang inside done.wait() (live/runner/signals.py)
         print("ready", flush=True)
         done.wait()
     with open(sys.argv[1], "w") as out:

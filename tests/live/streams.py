@@ -56,7 +56,7 @@ def sounding_spans(stream: list[tuple[float, mido.Message]]) -> list[tuple[float
 
 def longest_seconds(bpm: float, slack: float = 0.1) -> float:
     """The codec's longest note at `bpm`, plus `slack` seconds for the port and the reader."""
-    from continuo.live.codec import DEFAULT_DURATIONS
+    from continuo.live.music.codec import DEFAULT_DURATIONS
 
     return max(DEFAULT_DURATIONS) * 60 / bpm + slack
 
@@ -98,7 +98,7 @@ def same_messages(a: list[mido.Message]) -> list[tuple[str, int, int, int]]:
 def settled(messages: list[mido.Message]) -> list[tuple[str, int, int, int]]:
     """`same_messages`, with what follows the last note-on put in a fixed order: which note-offs the scheduler
     sends just before the exit and which the exit panic sends is a race, and the recording keeps them in
-    (channel, pitch) order at the --duration end beat (live/play.py)."""
+    (channel, pitch) order at the --duration end beat (live/runner/play.py)."""
     rows = same_messages(messages)
     last_on = max((i for i, row in enumerate(rows) if row[0] == "note_on" and row[3] > 0), default=-1)
     tail = rows[last_on + 1 :]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from continuo.live.codec import DEFAULT_DURATIONS, DEFAULT_SHIFTS, Codec, Event, Note
+from continuo.live.music.codec import DEFAULT_DURATIONS, DEFAULT_SHIFTS, Codec, Event, Note
 
 CODEC = Codec()
 D = {value: index for index, value in enumerate(DEFAULT_DURATIONS)}

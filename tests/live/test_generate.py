@@ -12,11 +12,11 @@ import mido
 import numpy as np
 import pytest
 
-from continuo.live.codec import Codec, Event
-from continuo.live.generate import GenerateRequest, OfflineClock, Outputs, generate_files, play_out
-from continuo.live.player import Player, PlayOptions
-from continuo.live.recorder import Recorder
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.player import Player, PlayOptions
+from continuo.live.engine.recorder import Recorder
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.music.codec import Codec, Event
+from continuo.live.offline.generate import GenerateRequest, OfflineClock, Outputs, generate_files, play_out
 from tests.live.jack import continuo
 from tests.live.streams import note_balance, recorded_messages
 

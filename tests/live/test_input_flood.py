@@ -10,16 +10,16 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from continuo.live.conductor import Conductor, ModeOptions
-from continuo.live.generator import Generator
-from continuo.live.inbox import Inbox
-from continuo.live.input_relay import frame, read_frames
-from continuo.live.listener import Listener
-from continuo.live.model_file import load_model
-from continuo.live.player import Player, PlayOptions
-from continuo.live.sampler import SamplingSettings
-from continuo.live.scheduler import Scheduler
-from continuo.live.seeds import seed_from_bank
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.modes import Conductor, ModeOptions
+from continuo.live.engine.player import Player, PlayOptions
+from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.interaction.listener import Listener
+from continuo.live.midi_io.inbox import Inbox
+from continuo.live.midi_io.input_relay import frame, read_frames
+from continuo.live.model.model_file import load_model
+from continuo.live.model.seeds import seed_from_bank
 from tests.live.fakes import RecordingPort, fake_clock
 from tests.live.streams import note_balance
 

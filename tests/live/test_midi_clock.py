@@ -7,8 +7,8 @@ import random
 import mido
 import pytest
 
-from continuo.live.midi_clock import TICKS_PER_BEAT, MidiClockFollower, TransportEvent
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.timing.midi_clock import TICKS_PER_BEAT, MidiClockFollower, TransportEvent
 from tests.live.fakes import RecordingPort, fake_clock
 
 TICK = mido.Message("clock")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from continuo.live.codec import DEFAULT_DURATIONS, DEFAULT_SHIFTS, Codec, Event, Note
-from continuo.live.midifile import MidiReadError, notes_to_midifile, read_notes
+from continuo.live.music.codec import DEFAULT_DURATIONS, DEFAULT_SHIFTS, Codec, Event, Note
+from continuo.live.music.midifile import MidiReadError, notes_to_midifile, read_notes
 from tests.midi_builders import scale_file, track_from_notes, write_midi
 
 CODEC = Codec()

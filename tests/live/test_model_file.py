@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from continuo.live.codec import Codec
-from continuo.live.model_file import ModelFileError, load_model
+from continuo.live.model.model_file import ModelFileError, load_model
+from continuo.live.music.codec import Codec
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402

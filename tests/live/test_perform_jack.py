@@ -118,7 +118,7 @@ def variant_of_bach(folder: Path) -> Path:
     import onnx
     from onnx import numpy_helper
 
-    from continuo.live.model_file import resolve_model
+    from continuo.live.model.model_file import resolve_model
 
     model = onnx.load(str(resolve_model("bach")))
     for entry in model.metadata_props:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from continuo.live.codec import Codec, Event
-from continuo.live.player import MAX_EVENTS_PER_ROUND, Player, PlayOptions
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.player import MAX_EVENTS_PER_ROUND, Player, PlayOptions
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.music.codec import Codec, Event
 from tests.live.fakes import RecordingPort, fake_clock
 
 CODEC = Codec()

@@ -8,10 +8,10 @@ import mido
 import numpy as np
 import pytest
 
-from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
-from continuo.live.ports import _match_port, no_midi_system_fix
-from continuo.live.seeds import events_from_file, seed_composers, seed_from_bank
+from continuo.live.midi_io.ports import _match_port, no_midi_system_fix
+from continuo.live.model.seeds import events_from_file, seed_composers, seed_from_bank
+from continuo.live.music.codec import Codec
 
 CODEC = Codec()
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from continuo.live import recorder as recorder_module
-from continuo.live.recorder import TICKS_PER_BEAT, PartedRecorder, Recorder
+from continuo.live.engine import recorder as recorder_module
+from continuo.live.engine.recorder import TICKS_PER_BEAT, PartedRecorder, Recorder
 from tests.live.streams import note_balance, recorded_messages
 
 
@@ -235,7 +235,7 @@ def test_a_part_that_cannot_be_written_is_reported_and_recording_goes_on(tmp_pat
 
 
 def _held_by_the_recorder() -> int:
-    """Bytes still allocated by live/recorder.py's own lines (pathlib's interned names and the like are
+    """Bytes still allocated by live/engine/recorder.py's own lines (pathlib's interned names and the like are
     the interpreter's business, and resize in steps that would make this test flaky)."""
     gc.collect()
     only_recorder = tracemalloc.Filter(True, recorder_module.__file__)

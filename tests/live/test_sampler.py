@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from continuo.live.codec import Event
-from continuo.live.generator import Generator
-from continuo.live.sampler import SamplingSettings, distribution, sample
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.sampler import SamplingSettings, distribution, sample
+from continuo.live.music.codec import Event
 
 LOGITS = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
 

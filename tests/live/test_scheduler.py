@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from continuo.live.clock import TempoClock
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.timing.clock import TempoClock
 from tests.live.fakes import RecordingPort, fake_clock
 
 

@@ -15,7 +15,7 @@ import pytest
 # thread while the lock is held. The old handler called stop.set() there and hung for ever.
 SIGNAL_WHILE_THE_LOCK_IS_HELD = """
 import os, signal, threading, time
-from continuo.live.signals import stop_on_signals
+from continuo.live.runner.signals import stop_on_signals
 
 stop = threading.Event()
 with stop_on_signals(stop):
@@ -38,7 +38,7 @@ def test_a_signal_while_the_stop_lock_is_held_still_stops_and_handlers_are_resto
 def test_outside_the_block_ctrl_c_interrupts_as_usual() -> None:
     script = textwrap.dedent("""
         import os, signal, threading
-        from continuo.live.signals import stop_on_signals
+        from continuo.live.runner.signals import stop_on_signals
         with stop_on_signals(threading.Event()):
             pass
         try:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from continuo.live import cli
-from continuo.live.codec import PITCH_CLASSES, Codec
+from continuo.live.music.codec import PITCH_CLASSES, Codec
 from continuo.training.loader import load_folder
 from tests.midi_builders import scale_file
 
@@ -55,7 +55,9 @@ def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[
     pieces, _ = load_folder(folder, Codec(), progress=False)
     by_name = {piece.name: piece.digest for piece in pieces}
     digests = {part: [by_name[name] for name in members] for part, members in names.items()}
-    monkeypatch.setattr("continuo.live.model_file.load_model", lambda _: FlatModel(tmp_path / "flat.onnx", digests))
+    monkeypatch.setattr(
+        "continuo.live.model.model_file.load_model", lambda _: FlatModel(tmp_path / "flat.onnx", digests)
+    )
     return folder, names
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from continuo.live.codec import Codec
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import Codec
 from continuo.training.loader import load_folder
 from tests.midi_builders import scale_file, track_from_notes, write_midi
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from continuo.export.model_card import render_report
-from continuo.live.codec import Codec
+from continuo.live.music.codec import Codec
 from continuo.training.loader import Piece
 from continuo.training.report import Report, copy_rate, known_runs, pieces_copy_rate, seed_pieces, statistics
 from tests.live.jack import continuo

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from continuo.live.model_file import ContinuoModel, shipped_models
+from continuo.live.model.model_file import ContinuoModel, shipped_models
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "training" / "recipes" / "ship_models.sh"

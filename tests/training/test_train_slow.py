@@ -96,7 +96,7 @@ def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path
 
     import keras
 
-    from continuo.live.model_file import load_model
+    from continuo.live.model.model_file import load_model
     from continuo.training.model import keras_logits
 
     model = load_model(str(out))
@@ -134,7 +134,7 @@ def tiny_format_2_run(tiny_run: tuple[Path, Path, str], tmp_path_factory: pytest
 
 
 def test_a_format_2_model_starts_from_its_format_1_base(tiny_run: tuple[Path, Path, str]) -> None:
-    from continuo.live.codec import Codec
+    from continuo.live.music.codec import Codec
     from continuo.training.model import ModelConfig, build_model, keras_logits
     from continuo.training.runfolder import RunFolder
     from continuo.training.train import load_initial_weights
@@ -154,9 +154,9 @@ def test_a_format_2_model_starts_from_its_format_1_base(tiny_run: tuple[Path, Pa
 def test_a_format_2_run_exports_and_scores_as_its_keras_run(
     tiny_run: tuple[Path, Path, str], tiny_format_2_run: Path, tmp_path: Path
 ) -> None:
-    from continuo.live.codec import Event
-    from continuo.live.generator import Generator
-    from continuo.live.model_file import load_model
+    from continuo.live.engine.generator import Generator
+    from continuo.live.model.model_file import load_model
+    from continuo.live.music.codec import Event
 
     folder, run = tiny_run[0], tiny_format_2_run
     stored = json.loads((run / "metrics.json").read_text())
@@ -195,7 +195,7 @@ def test_fine_tuning_from_a_run_that_saw_the_test_pieces_is_refused_before_any_f
 
 
 def test_loss_weights_reach_the_compiled_model() -> None:
-    from continuo.live.codec import Codec
+    from continuo.live.music.codec import Codec
     from continuo.training.model import ModelConfig, build_model
 
     model = build_model(Codec(), ModelConfig(units=8, loss_weights=(1.0, 2.5, 0.5)))
@@ -290,8 +290,8 @@ def test_report_averages_several_streams_of_an_exported_model(tiny_run: tuple[Pa
 
 
 def test_a_model_without_a_layer_of_its_base_refuses_the_base(tiny_run: tuple[Path, Path, str]) -> None:
-    from continuo.live.codec import Codec
     from continuo.live.errors import ContinuoError
+    from continuo.live.music.codec import Codec
     from continuo.training.model import ModelConfig, build_model
     from continuo.training.train import load_initial_weights
 
@@ -304,7 +304,7 @@ def test_a_model_without_a_layer_of_its_base_refuses_the_base(tiny_run: tuple[Pa
 
 def test_the_format_2_loss_and_accuracy_score_the_row_of_the_true_shift() -> None:
     """Keras' loss and accuracy for the format-2 head against NumPy: cross-entropy in the true shift's row."""
-    from continuo.live.codec import Codec
+    from continuo.live.music.codec import Codec
     from continuo.training.model import DURATION_GIVEN_SHIFT_LAYER, ModelConfig, build_model
     from continuo.training.windows import as_inputs_targets
 
@@ -333,8 +333,8 @@ def test_the_format_2_loss_and_accuracy_score_the_row_of_the_true_shift() -> Non
 
 
 def test_a_format_1_model_cannot_start_from_a_format_2_run(tiny_format_2_run: Path) -> None:
-    from continuo.live.codec import Codec
     from continuo.live.errors import ContinuoError
+    from continuo.live.music.codec import Codec
     from continuo.training.model import ModelConfig, build_model
     from continuo.training.train import load_initial_weights
 

@@ -1,6 +1,6 @@
 """Messages from input ports, stamped on arrival and handed to the engine's main thread.
 
-The input relay's reader thread (live/input_relay.py) only filters and queues, so a
+The input relay's reader thread (live/midi_io/input_relay.py) only filters and queues, so a
 flood of clock, sysex or garbage can never stall the scheduler. mido's parser drops bytes that
 do not form a message; what is left is filtered by channel (omni by default).
 """

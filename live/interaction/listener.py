@@ -1,6 +1,6 @@
 """The engine's ear: messages from the input port steer the conductor, the sampler and the model.
 
-Runs on the main thread between generation steps: the port's callback only queues (live/inbox.py).
+Runs on the main thread between generation steps: the port's callback only queues (live/midi_io/inbox.py).
 Notes go to the conductor (the modes); CCs through the CC map to temperature, top-p, velocity or
 tempo; Program Change N switches to the N-th model of --program-models (default: the shipped ones);
 CC123 or CC120 received is a panic.
@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 
 import mido
 
-from continuo.live.clock import Clock
-from continuo.live.conductor import Conductor
-from continuo.live.control import DEFAULT_CC_MAP, PANIC_CONTROLS, CCMapping
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.modes import Conductor
+from continuo.live.engine.player import Player
+from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
-from continuo.live.generator import Generator
-from continuo.live.inbox import Inbox
-from continuo.live.model_file import load_model, shipped_models
-from continuo.live.player import Player
-from continuo.live.sampler import SamplingSettings
-from continuo.live.scheduler import Scheduler
+from continuo.live.interaction.control import DEFAULT_CC_MAP, PANIC_CONTROLS, CCMapping
+from continuo.live.midi_io.inbox import Inbox
+from continuo.live.model.model_file import load_model, shipped_models
+from continuo.live.timing.clock import Clock
 
 
 @dataclass

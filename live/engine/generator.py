@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
-from continuo.live.codec import Event
-from continuo.live.sampler import SamplingSettings, sample
+from continuo.live.engine.sampler import SamplingSettings, sample
+from continuo.live.music.codec import Event
 
 
 class LogitsModel(Protocol):

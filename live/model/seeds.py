@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import Codec, Event
 from continuo.live.errors import ContinuoError
-from continuo.live.midifile import MidiReadError, read_notes
+from continuo.live.music.codec import Codec, Event
+from continuo.live.music.midifile import MidiReadError, read_notes
 
 
 def seed_composers() -> dict[str, list[Path]]:

@@ -1,4 +1,4 @@
-"""What the engine does when the DAW's transport moves (live/midi_clock.py reports it).
+"""What the engine does when the DAW's transport moves (live/timing/midi_clock.py reports it).
 
 Stop silences at once, from the clock port's reader thread: held notes get their note-offs and
 nothing queued sounds. Start and Continue are handed to the main thread, which begins placing
@@ -12,9 +12,9 @@ import math
 import threading
 from collections.abc import Callable
 
-from continuo.live.midi_clock import TransportEvent
-from continuo.live.player import Player
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.player import Player
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.timing.midi_clock import TransportEvent
 
 
 class TransportControl:

@@ -1,6 +1,6 @@
 """Follow a DAW's MIDI clock: 24 ticks per beat, Start, Stop, Continue, Song Position Pointer.
 
-The follower is a clock like TempoClock (live/clock.py), so the scheduler and the player use it
+The follower is a clock like TempoClock (live/timing/clock.py), so the scheduler and the player use it
 unchanged: beats map to seconds through a straight line fitted to the recent ticks' arrival times
 (least squares over up to two beats), which averages out the jitter of each tick and predicts the
 next ones, so notes are sent *on* the tick rather than after hearing it. When ticks stop fitting
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import mido
 
-from continuo.live.clock import check_bpm
+from continuo.live.timing.clock import check_bpm
 
 TICKS_PER_BEAT = 24
 FIT_TICKS = 48  # two beats: enough ticks to average jitter, few enough to follow a ritardando
@@ -52,7 +52,7 @@ class MidiClockFollower:
         self.on_transport: Callable[[TransportEvent], None] | None = None
         self._unsent: TransportEvent | None = None  # the latest, if it came before anyone listened
 
-    # -- the clock protocol (live/clock.py) ----------------------------------------------------
+    # -- the clock protocol (live/timing/clock.py) ----------------------------------------------------
     @property
     def bpm(self) -> float:
         with self._lock:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import mido
 
-from continuo.live.codec import Note
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import Note
 
 DRUM_CHANNEL = 9  # channel 10 in the 1-16 numbering musicians use
 

@@ -226,7 +226,7 @@ def open_raw_input(
 
     The callback is in place before the port opens, so nothing that arrives early is lost. Returns
     the rtmidi client and the port's name; keep the client referenced while the port is wanted
-    (the input relay, live/input_relay.py, keeps it for the life of its process).
+    (the input relay, live/midi_io/input_relay.py, keeps it for the life of its process).
     """
 
     def listen(client: Any) -> None:

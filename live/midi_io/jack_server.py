@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 
-from continuo.live.ports import NoMidiSystemError, api_answers
+from continuo.live.midi_io.ports import NoMidiSystemError, api_answers
 
 START_TIMEOUT_SECONDS = 10.0
 INSTALL_HINT = "install it (Debian/Ubuntu: sudo apt-get install --no-install-recommends jackd2)"

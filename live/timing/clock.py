@@ -23,7 +23,7 @@ def check_bpm(bpm: float) -> float:
 
 
 class Clock(Protocol):
-    """What the scheduler and the player ask of time: TempoClock, or MidiClockFollower (live/midi_clock.py)."""
+    """What the scheduler and the player ask of time: TempoClock, or MidiClockFollower (live/timing/midi_clock.py)."""
 
     follows_transport: bool  # True: a DAW starts, stops and places the music
 

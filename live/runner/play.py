@@ -20,39 +20,39 @@ from typing import Any, TextIO
 import mido
 import numpy as np
 
-from continuo.live.clock import Clock, TempoClock, check_bpm
-from continuo.live.conductor import Conductor, ModeOptions, parse_answer_length, parse_phrase_gap
-from continuo.live.control import load_cc_map
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.modes import Conductor, ModeOptions, parse_answer_length, parse_phrase_gap
+from continuo.live.engine.player import Player, PlayOptions, PortFailedError, at_or_past
+from continuo.live.engine.recorder import PartedRecorder, Recorder, releases_note
+from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
-from continuo.live.generator import Generator
-from continuo.live.inbox import Inbox
-from continuo.live.input_relay import open_relayed_input
-from continuo.live.listener import Listener
-from continuo.live.midi_clock import MidiClockFollower
-from continuo.live.model_file import ContinuoModel, load_model, resolve_model
-from continuo.live.paths import check_writable
-from continuo.live.player import Player, PlayOptions, PortFailedError, at_or_past
-from continuo.live.ports import (
+from continuo.live.interaction.control import load_cc_map
+from continuo.live.interaction.listener import Listener
+from continuo.live.interaction.transport import TransportControl
+from continuo.live.midi_io.inbox import Inbox
+from continuo.live.midi_io.input_relay import open_relayed_input
+from continuo.live.midi_io.ports import (
     NoMidiSystemError,
     ServerWatch,
     backend_label,
     choose_backend,
     open_output,
 )
-from continuo.live.priority import request_realtime
-from continuo.live.recorder import PartedRecorder, Recorder, releases_note
-from continuo.live.sampler import SamplingSettings
-from continuo.live.scheduler import Scheduler
-from continuo.live.seeds import choose_seed
-from continuo.live.signals import stop_on_signals
-from continuo.live.status import StatusLine, note_name
-from continuo.live.transport import TransportControl
+from continuo.live.model.model_file import ContinuoModel, load_model, resolve_model
+from continuo.live.model.seeds import choose_seed
+from continuo.live.paths import check_writable
+from continuo.live.runner.signals import stop_on_signals
+from continuo.live.runner.status import StatusLine, note_name
+from continuo.live.timing.clock import Clock, TempoClock, check_bpm
+from continuo.live.timing.midi_clock import MidiClockFollower
+from continuo.live.timing.priority import request_realtime
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 WATCHDOG_SECONDS = 0.5
 TIMING_REPORT_NOTES = 1_000_000
 DEFAULT_VELOCITY = 80
-GENERATOR_PRIORITY = 3  # real-time where allowed, below the scheduler (live/priority.py)
+GENERATOR_PRIORITY = 3  # real-time where allowed, below the scheduler (live/timing/priority.py)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class _PortSetup:
         except NoMidiSystemError:
             if not request.start_jack or request.backend not in ("auto", "jack"):
                 raise
-            from continuo.live.jack_server import PrivateJackServer
+            from continuo.live.midi_io.jack_server import PrivateJackServer
 
             self.jack = PrivateJackServer()
             self.jack.start()

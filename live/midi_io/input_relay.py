@@ -13,7 +13,7 @@ Protocol on the relay's stdout: one line `ok <port name>` or `error <message>`, 
 arrives, on the same CLOCK_MONOTONIC the engine uses. It ends when its stdin closes (the engine
 ended, however it ended).
 
-    python -m continuo.live.input_relay API VIRTUAL_NAME EXISTING_PORT_OR_EMPTY
+    python -m continuo.live.midi_io.input_relay API VIRTUAL_NAME EXISTING_PORT_OR_EMPTY
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import IO
 
 import mido
 
-from continuo.live.ports import DEFAULT_PORT_NAME, PortError, open_raw_input
+from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, open_raw_input
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0
@@ -104,7 +104,7 @@ class RelayedInput:
 
     def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Stamped) -> None:
         self.deliver = deliver
-        command = [sys.executable, "-m", "continuo.live.input_relay", api, virtual_name, existing or ""]
+        command = [sys.executable, "-m", "continuo.live.midi_io.input_relay", api, virtual_name, existing or ""]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.process.stdout is not None
         self._stdout: IO[bytes] = self.process.stdout

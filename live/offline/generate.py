@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.clock import check_bpm
-from continuo.live.codec import Event
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.player import Player, PlayOptions
+from continuo.live.engine.recorder import Recorder
+from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
-from continuo.live.generator import Generator
-from continuo.live.model_file import ContinuoModel, load_model
+from continuo.live.model.model_file import ContinuoModel, load_model
+from continuo.live.model.seeds import choose_seed
+from continuo.live.music.codec import Event
 from continuo.live.paths import check_writable
-from continuo.live.player import Player, PlayOptions
-from continuo.live.recorder import Recorder
-from continuo.live.sampler import SamplingSettings
-from continuo.live.scheduler import Scheduler
-from continuo.live.seeds import choose_seed
+from continuo.live.timing.clock import check_bpm
 
 CHUNK_BEATS = 16.0
 MAX_EVENTS_PER_BEAT = 64
@@ -173,7 +173,7 @@ def generate_files(request: GenerateRequest, outputs: Outputs, progress: bool = 
 
     Any failure (bad input, FluidSynth failing, Ctrl-C) leaves none of the requested files behind.
     """
-    from continuo.live import render
+    from continuo.live.offline import render
 
     for path, flag in ((outputs.midi, "-o"), (outputs.wav, "--wav"), (outputs.png, "--png")):
         if path is not None:

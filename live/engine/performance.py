@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from continuo.live.codec import Codec, Event, Note
+from continuo.live.music.codec import Codec, Event, Note
 
 RECENT_VELOCITIES = 8
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from continuo.live.clock import Clock
-from continuo.live.codec import Codec, Event
-from continuo.live.scheduler import Scheduler
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.music.codec import Codec, Event
+from continuo.live.timing.clock import Clock
 
 MAX_EVENTS_PER_ROUND = 64
 # Onsets are sums of shifts such as 1/3 and 1/6, and the --duration end is a beat computed from seconds, so a

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import Codec, Event
 from continuo.live.errors import ContinuoError
+from continuo.live.music.codec import Codec, Event
 
 #: 1: three independent heads, each [batch, time, K]. 2: duration_logits is [batch, time, shifts, durations],
 #: a row per shift class, and the engine draws the duration in the row of the shift it drew.

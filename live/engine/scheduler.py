@@ -21,11 +21,11 @@ from typing import Protocol
 
 import mido
 
-from continuo.live.clock import Clock
-from continuo.live.priority import request_realtime
+from continuo.live.timing.clock import Clock
+from continuo.live.timing.priority import request_realtime
 
 SPIN_SECONDS = 0.001
-SCHEDULER_PRIORITY = 4  # real-time, below JACK's threads, above the generator (live/priority.py)
+SCHEDULER_PRIORITY = 4  # real-time, below JACK's threads, above the generator (live/timing/priority.py)
 IDLE_WAIT_SECONDS = 0.05
 ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
 # At one beat: Start, then the clock tick, then note-offs (a repeated pitch is released before it is struck).

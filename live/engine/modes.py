@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from continuo.live.codec import Codec
+from continuo.live.engine.generator import Generator
+from continuo.live.engine.performance import Performance, to_events
+from continuo.live.engine.player import Player
+from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
-from continuo.live.generator import Generator
-from continuo.live.performer import Performance, to_events
-from continuo.live.player import Player
-from continuo.live.scheduler import Scheduler
+from continuo.live.music.codec import Codec
 
 MODES = ("continue", "call-response", "accompany")
 ANSWER_LEAD_SECONDS = 0.003  # the first answer note: just after its inference

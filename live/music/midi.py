@@ -1,0 +1,16 @@
+"""MIDI numbers with names: the controls a panic sends and the resolutions of files and clocks.
+
+Two resolutions, two names: a Standard MIDI File counts FILE_TICKS_PER_BEAT ticks per quarter note
+(480 is what DAWs write by default), while MIDI beat clock sends CLOCK_TICKS_PER_BEAT (24, fixed by the
+MIDI 1.0 specification) timing messages per quarter note.
+"""
+
+from __future__ import annotations
+
+ALL_SOUND_OFF = 120  # CC120: silence now, release tails included
+ALL_NOTES_OFF = 123  # CC123: release every note held on the channel
+PANIC_CONTROLS = (ALL_SOUND_OFF, ALL_NOTES_OFF)
+FILE_TICKS_PER_BEAT = 480
+CLOCK_TICKS_PER_BEAT = 24
+CHANNELS = 16
+MAX_DATA = 127  # the largest note, velocity or controller value
