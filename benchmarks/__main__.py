@@ -87,7 +87,7 @@ def run_suite(sizes: dict[str, Any]) -> dict[str, Any]:
 def machine_facts() -> dict[str, Any]:
     import subprocess
 
-    from tests.live.jack import PERIOD, SAMPLE_RATE
+    from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
 
     version = subprocess.run(["jackd", "--version"], capture_output=True, text=True, timeout=10).stdout.split()
     meminfo = Path("/proc/meminfo").read_text().splitlines()

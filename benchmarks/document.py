@@ -76,8 +76,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     speedup = keras["median_ms"] / onnx["median_ms"]
     slower_import = cold["import_tensorflow_s"] / cold["import_live_s"]
     fifo = sorted(sch["with_busy_neighbour_by_priority"].items(), key=lambda item: int(item[0].split("_")[1]))
-    (now_name, now), (before_name, before) = fifo[0], fifo[-1]
-    cost = now["p99_ms"] - before["p99_ms"]
+    (own_name, own), (above_name, above) = fifo[0], fifo[-1]
+    cost = own["p99_ms"] - above["p99_ms"]
     drift_text, drift_ok, rise = _drift(memory)
     parts_drift_text, parts_drift_ok, parts_rise = _drift(parts)
     rss_text, rss_met = _rss(memory)
@@ -100,8 +100,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         (f"scheduler send error, {sch['bpm']:g} BPM sixteenths, {_n(sch['events_each'])} note-ons (2)",
          f"alone: {_stats(sch['alone'])}", f"beside a busy neighbour: {_stats(sch['with_busy_neighbour'])}", "", ""),
         (f"the same beside the neighbour by real-time priority, {_n(sch['priority_events_each'])} note-ons each (2)",
-         f"SCHED_FIFO {now_name.split('_')[1]} (now): {_stats(now)}",
-         f"SCHED_FIFO {before_name.split('_')[1]} (before): {_stats(before)}", "the priority now costs nothing at p99",
+         f"SCHED_FIFO {own_name.split('_')[1]} (the scheduler's): {_stats(own)}",
+         f"SCHED_FIFO {above_name.split('_')[1]} (above JACK's threads): {_stats(above)}",
+         "the scheduler's priority costs nothing at p99",
          _verdict(cost <= 0, f"p99 {cost:+.3f} ms")),
         (f"drift over a {minutes_text(rss_checkpoints(memory)[-1][0])} play, "
          f"{_n(memory['send_lateness_over_run']['notes'])} note-ons (2)", f"send lateness {drift_text}",

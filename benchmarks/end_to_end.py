@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.jack_clients import MonotonicReader, start_server
 from benchmarks.live_timing import _errors_ms, measure, with_samples
-from tests.live.jack import MonotonicReader, start_server
 
 
 def naive(seconds: float, bpm: float) -> dict[str, Any]:

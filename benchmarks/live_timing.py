@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.jack_clients import JackServer, MonotonicReader, Reader, continuo, recorded_messages, start_server
+from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
 from continuo.live.midi_io.ports import DEFAULT_PORT_NAME
-from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo, start_server
-from tests.live.streams import recorded_messages
 
 RESULTS = Path(__file__).parent / "results"
 

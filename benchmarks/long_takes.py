@@ -1,11 +1,11 @@
-"""Long takes: what recording hours of music costs the live engine's timing, the old way and the new.
+"""Long takes: what recording hours of music costs the live engine's timing, held as objects or as bytes.
 
 A full garbage collection holds the interpreter lock while it scans every tracked object, so the
 scheduler thread cannot send a note until it ends. Measured in a fresh interpreter with only the live
 side and the default model loaded (as `continuo play` has them), side by side:
-- a full collection with the engine's objects scanned, and after `gc.freeze()` (what play now does);
+- a full collection with the engine's objects scanned, and after `gc.freeze()` (what play does);
 - a full collection while one hour of take is held (20 messages a second, 72 000), as a list of
-  `mido.Message` objects (the recorder before) and as bytes (`SentMessages`), with bytes per message;
+  `mido.Message` objects and as bytes (`SentMessages`, what the recorder keeps), with bytes per message;
 - how late a 5 ms sleep-then-spin loop (the scheduler's way of waiting) wakes while a background thread
   writes that hour as one `--record-part-minutes` part, beside the same loop with nothing else running.
 """

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.live.jack import start_server
+from benchmarks.jack_clients import start_server
 
 
 def _rss_mb(pid: int) -> float:

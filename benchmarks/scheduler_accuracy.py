@@ -2,8 +2,8 @@
 
 The scheduler is the engine's own (live/engine/scheduler.py), real-time priority where allowed; the output
 is a null port, so only the scheduler's own error is measured. Run alone and beside a neighbour
-spinning on every core; then, still beside it, at the engine's priority and at the one it had before it
-was put below JACK's threads, in alternating rounds.
+spinning on every core; then, still beside it, at the engine's priority (below JACK's threads) and at one
+above them (ABOVE_JACK_PRIORITY), in alternating rounds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from continuo.live.timing.clock import TempoClock
 
 BPM = 200.0
 STEP_BEATS = 0.25  # sixteenths
-PRIORITY_BEFORE = 20  # SCHED_FIFO, above jackd2's default threads (server 10, clients 5); now SCHEDULER_PRIORITY
+ABOVE_JACK_PRIORITY = 20  # SCHED_FIFO, above jackd2's default threads (server 10, clients 5)
 ROUNDS = 2
 
 
@@ -59,7 +59,7 @@ def _one_run(events: int) -> dict[str, Any]:
 
 def _by_priority(events: int) -> dict[str, Any]:
     """`events` note-ons at each priority, in alternating rounds so that bursts of load hit both."""
-    found: dict[int, list[np.ndarray]] = {SCHEDULER_PRIORITY: [], PRIORITY_BEFORE: []}
+    found: dict[int, list[np.ndarray]] = {SCHEDULER_PRIORITY: [], ABOVE_JACK_PRIORITY: []}
     for _ in range(ROUNDS):
         for priority in found:
             found[priority].append(_lateness(events // ROUNDS, priority))

@@ -11,12 +11,13 @@ A format-1 model draws the duration independently of the shift, so its `duration
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from continuo.live.model.model_file import FIELDS
+from continuo.live.music.codec import FIELDS
+from continuo.training.scoring import MEASURES, measure_text, percent
 
-# The issue's quality bar (Bach only), judged on the mean of three training seeds: (field, measure) ->
+# The quality bar (Bach only), judged on the mean of three training seeds: (field, measure) ->
 # (bound, at least?). The duration is judged by duration_score, before the shift is known.
 QUALITY_BARS: dict[str, dict[tuple[str, str], tuple[float, bool]]] = {
     "bach": {
@@ -31,21 +32,13 @@ QUALITY_BARS: dict[str, dict[tuple[str, str], tuple[float, bool]]] = {
 # Prose under a bar, with no figure in it: what was tried and where it is described.
 BAR_NOTES: dict[tuple[str, str, str], str] = {
     ("bach", "duration", "top1"): """\
-What was tried against the duration bar within format 1 (three independent heads, DESIGN §4): other loss
+What was tried against the duration bar within format 1 (three independent heads): other loss
 weights, dropout and transposition, causal self-attention after the LSTMs, a longer context and a lower
 learning rate; then diagnostic heads on the frozen format-1 trunk, which pointed at where the note itself
 falls (its shift) as what the duration lacked, and so to format 2. These are described in
 `training/recipes/ship_models.sh` and `training/recipes/duration_diagnostics.py`; their runs' figures are in
 no committed report, so this card does not quote them.""",
 }
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
-
-
-def measure_text(value: float, measure: str) -> str:
-    return f"{value:.2f}" if measure == "bits" else percent(value)
 
 
 def duration_score(heads: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -64,15 +57,28 @@ def _score(heads: Mapping[str, Any], field: str, measure: str) -> float:
     return float((duration_score(heads) if field == "duration" else heads[field])[measure])
 
 
-def _spread_columns(spread: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    columns: list[tuple[str, Any]] = [
-        ("pitch top-1", lambda h: percent(h["pitch"]["top1"])),
-        ("pitch bits", lambda h: f"{h['pitch']['bits']:.2f}"),
-        ("pitch top-5", lambda h: percent(h["pitch"]["top5"])),
-        ("duration top-1 (before the shift)", lambda h: percent(duration_score(h)["top1"])),
-        ("shift top-1", lambda h: percent(h["shift"]["top1"])),
-        ("whole-event bits", lambda h: f"{event_bits(h):.2f}"),
-    ]
+#: The whole event's cost, as a column beside the heads' (field, measure) columns.
+WHOLE_EVENT = ("event", "bits")
+
+
+def figure(heads: Mapping[str, Any], field: str, measure: str) -> str:
+    """One figure of a predictor's scores as the card's tables write it: the duration before the shift is known,
+    and field "event" for the whole event's bits (WHOLE_EVENT)."""
+    value = event_bits(heads) if (field, measure) == WHOLE_EVENT else _score(heads, field, measure)
+    return measure_text(value, measure)
+
+
+Cell = Callable[[Mapping[str, Any]], str]
+
+
+def _spread_columns(spread: Mapping[str, Any]) -> list[tuple[str, Cell]]:
+    def column(field: str, measure: str) -> tuple[str, Cell]:
+        title = f"{field} {MEASURES[measure]}" + (" (before the shift)" if field == "duration" else "")
+        return title, lambda heads: figure(heads, field, measure)
+
+    headline = [("pitch", "top1"), ("pitch", "bits"), ("pitch", "top5"), ("duration", "top1"), ("shift", "top1")]
+    columns = [column(field, measure) for field, measure in headline]
+    columns.append(("whole-event bits", lambda heads: figure(heads, *WHOLE_EVENT)))
     if "duration_marginal" in spread["mean"]:
         columns.append(("diagnostic: duration top-1 given the true shift", lambda h: percent(h["duration"]["top1"])))
     return columns
@@ -91,7 +97,7 @@ def bar_line(spread: Mapping[str, Any]) -> str:
     """ "Quality bar on the mean: ..." or "" for a model without one."""
     verdicts = []
     for field, measure, value, bound, at_least, met in bar_verdicts(spread):
-        name = f"{field} {measure.replace('top', 'top-')}" + (" before the shift" if field == "duration" else "")
+        name = f"{field} {MEASURES[measure]}" + (" before the shift" if field == "duration" else "")
         sign = "≥" if at_least else "≤"
         verdict = "met" if met else "MISSED"
         verdicts.append(f"{name} {measure_text(value, measure)} ({sign} {measure_text(bound, measure)}: {verdict})")

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from continuo.export.card_artifacts import Artifacts
-from continuo.export.card_spread import bar_line, duration_score, event_bits, percent
+from continuo.export.card_spread import WHOLE_EVENT, bar_line, figure
 from continuo.training.report import CHECKED, COPY_BOUND, MUSIC_METRICS, TIMING_METRICS
+from continuo.training.scoring import percent
 
 NOT_MEASURED = "not measured"
 
@@ -80,10 +81,10 @@ def summary_table(models: Mapping[str, Mapping[str, Any]], artifacts: Artifacts)
             metadata["composer"],
             str(metadata.get("continuo_format", 1)),
             f"{sum(pieces.values())} ({pieces['test']})",
-            f"{percent(model['pitch']['top1'])} ({percent(ngram['pitch']['top1'])})",
-            percent(duration_score(model)["top1"]),
-            percent(model["shift"]["top1"]),
-            f"{event_bits(model):.2f} ({event_bits(ngram):.2f})",
+            f"{figure(model, 'pitch', 'top1')} ({figure(ngram, 'pitch', 'top1')})",
+            figure(model, "duration", "top1"),
+            figure(model, "shift", "top1"),
+            f"{figure(model, *WHOLE_EVENT)} ({figure(ngram, *WHOLE_EVENT)})",
             _report_verdict(artifacts.reports.get(name)),
             _leak_cell(metrics),
             _near_copies_cell(artifacts.near_copies.get(name)),
@@ -168,14 +169,8 @@ def render_report(report: Mapping[str, Any]) -> str:
 
 
 def _near_row(label: str, scope: str, heads: Mapping[str, Any]) -> str:
-    cells = [
-        percent(heads["pitch"]["top1"]),
-        f"{heads['pitch']['bits']:.2f}",
-        percent(duration_score(heads)["top1"]),
-        percent(heads["shift"]["top1"]),
-        f"{event_bits(heads):.2f}",
-    ]
-    return f"| {label} | {scope} | " + " | ".join(cells) + " |"
+    columns = [("pitch", "top1"), ("pitch", "bits"), ("duration", "top1"), ("shift", "top1"), WHOLE_EVENT]
+    return f"| {label} | {scope} | " + " | ".join(figure(heads, *column) for column in columns) + " |"
 
 
 def render_near_copies(name: str, near: Mapping[str, Any] | None) -> str:

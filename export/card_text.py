@@ -11,7 +11,7 @@ from typing import Any
 
 from continuo.live.music.codec import Codec
 from continuo.training.report import COPY_RUN
-from continuo.training.windows import DESIGN_TRANSPOSE
+from continuo.training.windows import DEFAULT_TRANSPOSE
 
 LICENCE = """\
 ## Licence of the training data
@@ -39,7 +39,7 @@ def selection(models: Mapping[str, Mapping[str, Any]]) -> str:
     return f"""\
 ## How the shipped options were chosen
 
-The base run (Palestrina from scratch, ±{DESIGN_TRANSPOSE} transposition) was trained once. The other choices were
+The base run (Palestrina from scratch, ±{DEFAULT_TRANSPOSE} transposition) was trained once. The other choices were
 made among a few variants looking at **test-split** figures: Bach fine-tuned from Palestrina rather than trained
 from scratch (test pitch top-1), and the transposition range, base run and dropout of the other models (their
 musical report, which compares generated music with the test pieces). So those figures are not untouched

@@ -12,23 +12,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from continuo.export.card_artifacts import Artifacts
-from continuo.export.card_spread import (
-    duration_score,
-    event_bits,
-    percent,
-    render_format_comparison,
-    render_seed_spread,
-)
+from continuo.export.card_spread import duration_score, event_bits, render_format_comparison, render_seed_spread
 from continuo.export.card_summary import count_test_pieces, render_near_copies, render_report, summary_table
 from continuo.export.card_text import LICENCE, failure_modes, selection
-from continuo.live.model.model_file import FIELDS
-from continuo.training.windows import DESIGN_TRANSPOSE
+from continuo.live.music.codec import FIELDS
+from continuo.training.scoring import MEASURES, measure_text
+from continuo.training.windows import DEFAULT_TRANSPOSE
 
 
-def _cells(heads: Mapping[str, Any]) -> str:
-    return " | ".join(
-        f"{percent(heads[f]['top1'])} | {percent(heads[f]['top5'])} | {heads[f]['bits']:.2f}" for f in FIELDS
-    )
+def _cells(head: Mapping[str, Any]) -> str:
+    """One head's measures, in the columns the header gives them."""
+    return " | ".join(measure_text(head[measure], measure) for measure in MEASURES)
 
 
 def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
@@ -44,12 +38,14 @@ def metrics_rows(metrics: Mapping[str, Any]) -> list[str]:
         if "epochs" in leak:
             label += f", {leak['epochs']} epochs"
         predictors.append((label, dict(leak["model"], duration=duration_score(leak["model"]))))
-    rows = [f"| {label} | {_cells(heads)} |" for label, heads in predictors]
+    rows = [
+        f"| {label} | " + " | ".join(_cells(heads[field]) for field in FIELDS) + " |" for label, heads in predictors
+    ]
     if "duration_marginal" in metrics["model"]:
-        given = metrics["model"]["duration"]
+        blank = " |" * len(MEASURES)  # the pitch head's empty columns before the duration's, the shift's after
         rows.append(
-            f"| diagnostic: model, duration given the true shift | | | | {percent(given['top1'])} | "
-            f"{percent(given['top5'])} | {given['bits']:.2f} | | | |"
+            f"| diagnostic: model, duration given the true shift |{blank} {_cells(metrics['model']['duration'])} |"
+            + blank
         )
     return rows
 
@@ -85,17 +81,17 @@ def _training_notes(training: Mapping[str, Any], metrics: Mapping[str, Any]) -> 
             f"- The fit's process stopped before its evaluation, which `{training['finished_by']}` did later without "
             f"retraining; the training time is measured from {training['train_seconds_from']}."
         )
-    transpose = training.get("transpose", DESIGN_TRANSPOSE)
+    transpose = training.get("transpose", DEFAULT_TRANSPOSE)
     if transpose == 0:
         notes.append(
             "- Trained without transposition (`--transpose 0`): it keeps to the keys of its composer's pieces, "
             "which holds its generated music in key (report below), but it scores lower on its test split than "
             "with transposition, and may follow a performer in a key its pieces never use less well (not measured)."
         )
-    elif transpose < DESIGN_TRANSPOSE:
+    elif transpose < DEFAULT_TRANSPOSE:
         notes.append(
-            f"- Trained with transposition up to ±{transpose} semitones, not the design's ±{DESIGN_TRANSPOSE}: with "
-            f"±{DESIGN_TRANSPOSE} the model treats every key alike and its generated music drifts between keys; "
+            f"- Trained with transposition up to ±{transpose} semitones, not the default ±{DEFAULT_TRANSPOSE}: with "
+            f"±{DEFAULT_TRANSPOSE} the model treats every key alike and its generated music drifts between keys; "
             f"with ±{transpose} it keeps near its composer's keys (report below). A performer far from those keys "
             "may be followed less well (not measured)."
         )
@@ -136,7 +132,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
     training = metadata["training"]
     metrics = metadata["metrics"]
     pieces, events = corpus["pieces"], corpus["events"]
-    header = "| predictor | " + " | ".join(f"{f} top-1 | {f} top-5 | {f} bits" for f in FIELDS) + " |"
+    header = "| predictor | " + " | ".join(f"{f} {label}" for f in FIELDS for label in MEASURES.values()) + " |"
     lines = [
         f"## {name}",
         "",
@@ -156,7 +152,7 @@ def render_model(name: str, metadata: Mapping[str, Any], size_bytes: int) -> str
         f"Test split, {count_test_pieces(metrics['pieces'])}, {metrics['events']} events:",
         "",
         header,
-        "|" + "---|" * (1 + 3 * len(FIELDS)),
+        "|" + "---|" * (1 + len(MEASURES) * len(FIELDS)),
         *metrics_rows(metrics),
         "",
     ]

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from continuo.live.errors import ContinuoError
-from continuo.live.model.model_file import DURATION_GIVEN_SHIFT_FORMAT, FIELDS, OUTPUTS, ContinuoModel
+from continuo.live.files import written_together
+from continuo.live.model.model_file import DURATION_GIVEN_SHIFT_FORMAT, OUTPUTS, ContinuoModel
+from continuo.live.music.codec import FIELDS
 from continuo.training.model import keras_logits
 from continuo.training.runfolder import RunFolder
 
@@ -136,8 +138,7 @@ def export_run(run_path: Path, out: Path) -> ExportReport:
 
     proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=OPSET)
     out.parent.mkdir(parents=True, exist_ok=True)
-    candidate = out.with_name(out.name + ".partial")
-    try:
+    with written_together(out) as (candidate,):
         # A first write without parity, so the check runs through the same loader the live side uses.
         metadata = build_metadata(run, parity=float("nan"))
         _write(onnx, proto, metadata, candidate)
@@ -150,9 +151,6 @@ def export_run(run_path: Path, out: Path) -> ExportReport:
         metadata["parity"]["max_abs_logit_difference"] = difference
         metadata["golden"] = golden_example(model, run, info["config"]["window"])
         _write(onnx, proto, metadata, candidate)
-        candidate.replace(out)
-    finally:
-        candidate.unlink(missing_ok=True)
     return ExportReport(out, difference, out.stat().st_size)
 
 

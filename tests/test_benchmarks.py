@@ -42,7 +42,7 @@ def test_quick_suite_runs_and_writes_every_section() -> None:
     assert report["inference"]["onnx_windowed"]["median_ms"] < report["inference"]["keras_predict"]["median_ms"]
     assert report["end_to_end"]["continuo"]["notes"] > 5
     by_priority = report["scheduler_accuracy"]["with_busy_neighbour_by_priority"]
-    priorities = {f"fifo_{SCHEDULER_PRIORITY}", f"fifo_{scheduler_accuracy.PRIORITY_BEFORE}"}
+    priorities = {f"fifo_{SCHEDULER_PRIORITY}", f"fifo_{scheduler_accuracy.ABOVE_JACK_PRIORITY}"}
     assert set(by_priority) == priorities and all(stats["n"] == 40 for stats in by_priority.values())
 
     # The raw samples behind the plots: one per step, note and reading, as many as the summaries count.

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import continuo.live.cli.models
 from continuo.live.cli import build_parser, main
 
-SUBCOMMANDS = ["play", "ports", "corpus", "train", "evaluate", "export", "models"]
+SUBCOMMANDS = ["play", "generate", "report", "ports", "corpus", "train", "evaluate", "export", "models"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -33,12 +34,33 @@ def test_subcommand_help_exits_zero(name: str, capsys: pytest.CaptureFixture[str
     assert f"usage: continuo {name}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args", [["--no-such-flag"], ["train", "--bogus"], ["train", "--data", "x"], ["nope"]])
+@pytest.mark.parametrize("args", [["--no-such-flag"], ["train", "--bogus"], ["train", "--data", "x"]])
 def test_wrong_flags_exit_2_with_usage(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(args)
     assert exit_info.value.code == 2
     assert "usage: continuo" in capsys.readouterr().err
+
+
+def test_an_unknown_command_is_one_line_naming_it_and_the_training_extras(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nope", "--flag"]) == 2
+    error = capsys.readouterr().err.splitlines()
+    assert len(error) == 1 and "'nope'" in error[0] and "continuo[train]" in error[0]
+
+
+def test_without_registered_commands_training_ones_and_the_card_point_to_the_extras(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An install whose training and export packages register nothing: the live commands still work."""
+    monkeypatch.setattr(continuo.live.cli, "registered_commands", dict)
+    monkeypatch.setattr(continuo.live.cli.models, "registered_commands", dict)
+    assert main(["train", "--data", "d"]) == 2
+    error = capsys.readouterr().err.splitlines()
+    assert len(error) == 1 and "'train'" in error[0] and "continuo[train]" in error[0]
+    assert main(["models", "--card"]) == 2
+    error = capsys.readouterr().err.splitlines()
+    assert len(error) == 1 and "--card" in error[0] and "continuo[train]" in error[0]
+    assert "train" not in build_parser().format_help()
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "many"])
@@ -131,3 +153,11 @@ def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
     result = run_cli("train", "--data", str(tmp_path), "--name", "x", "--out", str(blocker / "run"))
     assert result.returncode == 2
     assert "Not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_models_card_prints_the_committed_card() -> None:
+    """`continuo models --card` runs the card command the export package registers: the README regenerates
+    models/MODEL_CARD.md with it."""
+    result = run_cli("models", "--card")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (MODELS / "MODEL_CARD.md").read_text()

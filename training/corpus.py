@@ -1,7 +1,7 @@
 """Build per-composer MIDI folders from the corpus that ships inside the music21 package.
 
-Parsing scores is slow (about 50 s for Bach here), so files already written are kept and
-skipped on the next run: the folder is the cache.
+Parsing scores is slow, so files already written are kept and skipped on the next run: the
+folder is the cache.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from continuo.live.errors import ContinuoError
+from continuo.live.files import written_together
 
 DEFAULT_COMPOSERS = ("bach", "palestrina", "monteverdi", "beethoven", "mozart", "haydn")
 # Roman-numeral analyses are harmony, not notes to learn from.
@@ -63,18 +64,16 @@ def _without_repeats(score: Any) -> Any:
 
 
 def _write_midi(score: Any, target: Path) -> bool:
-    """Write one score; True if its repeats had to be dropped to do so."""
+    """Write one score (whole or not at all); True if its repeats had to be dropped to do so."""
     from music21.repeat import ExpanderException
 
-    partial = target.with_name(target.name + ".partial")  # an interrupted run leaves no half file
-    try:
-        score.write("midi", fp=str(partial))
-        dropped = False
-    except ExpanderException:
-        _without_repeats(score).write("midi", fp=str(partial))
-        dropped = True
-    partial.replace(target)
-    return dropped
+    with written_together(target) as (partial,):
+        try:
+            score.write("midi", fp=str(partial))
+            return False
+        except ExpanderException:
+            _without_repeats(score).write("midi", fp=str(partial))
+            return True
 
 
 def _convert(job: tuple[str, str, str]) -> tuple[str, list[str], str | None, int]:

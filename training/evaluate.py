@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from continuo.live.errors import ContinuoError
-from continuo.live.music.codec import PITCH_CLASSES, Codec
+from continuo.live.music.codec import FIELDS, PITCH_CLASSES, Codec
 from continuo.training.loader import load_folder
 from continuo.training.runfolder import RunFolder
-from continuo.training.scoring import FIELDS, HeadScore, LogitsFunction, fit_ngrams, score_model, score_ngrams
+from continuo.training.scoring import (
+    MEASURES,
+    HeadScore,
+    LogitsFunction,
+    fit_ngrams,
+    measure_text,
+    percent,
+    score_model,
+    score_ngrams,
+)
 from continuo.training.split import Split
 
 NGRAM_ORDER = 5
@@ -74,10 +83,7 @@ def seed_spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
         raise ContinuoError("a seed spread compares one recipe: these runs differ in options or base run")
     heads = [*FIELDS] + (["duration_marginal"] if all("duration_marginal" in run["model"] for run in runs) else [])
     mean = {
-        head: {
-            measure: sum(run["model"][head][measure] for run in runs) / len(runs)
-            for measure in ("top1", "top5", "bits")
-        }
+        head: {measure: sum(run["model"][head][measure] for run in runs) / len(runs) for measure in MEASURES}
         for head in heads
     }
     keep = ("seed", "command", "pieces", "events", "model", "5gram")
@@ -98,19 +104,18 @@ def _duration_note(heads: dict[str, Any]) -> list[str]:
         return []
     return [
         "format 2: the duration columns above are scored given the true shift (a diagnostic: the engine draws a "
-        f"sampled shift); the duration's score, before the shift is known: top-1 {before['top1'] * 100:.1f}%, "
-        f"top-5 {before['top5'] * 100:.1f}%, {before['bits']:.2f} bits"
+        f"sampled shift); the duration's score, before the shift is known: top-1 {percent(before['top1'])}, "
+        f"top-5 {percent(before['top5'])}, {before['bits']:.2f} bits"
     ]
 
 
 def _table(title: str, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """A fixed-width table: the title, then one row per label, top-1 / top-5 / bits for each head."""
-    header = f"{'':<24}" + "".join(f"{field + ' top1/top5/bits':>27}" for field in FIELDS)
+    widths = dict(zip(MEASURES, (12, 8, 7)))  # a head's three columns span its 27-character heading
+    header = f"{'':<24}" + "".join(f"{field + ' ' + '/'.join(MEASURES):>27}" for field in FIELDS)
     lines = [title, header]
     for label, heads in rows:
-        cells = "".join(
-            f"{heads[f]['top1'] * 100:>11.1f}%{heads[f]['top5'] * 100:>7.1f}%{heads[f]['bits']:>7.2f}" for f in FIELDS
-        )
+        cells = "".join(f"{measure_text(heads[f][m], m):>{widths[m]}}" for f in FIELDS for m in MEASURES)
         lines.append(f"{label:<24}{cells}")
     return lines
 

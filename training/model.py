@@ -1,4 +1,4 @@
-"""The seed's architecture with three logit heads, trained many-to-many (DESIGN.md §3)."""
+"""The seed's architecture with three logit heads, trained many-to-many."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from continuo.live.music.codec import PITCH_CLASSES, Codec
+from continuo.live.music.codec import FIELDS, PITCH_CLASSES, Codec
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def build_model(codec: Codec, config: ModelConfig) -> Any:
     """
     import keras
 
-    inputs = {name: keras.Input(shape=(None,), dtype="int64", name=name) for name in ("pitch", "duration", "shift")}
+    inputs = {name: keras.Input(shape=(None,), dtype="int64", name=name) for name in FIELDS}
     embedded = keras.layers.Concatenate(name="event_embedding")(
         [
             keras.layers.Embedding(PITCH_CLASSES, config.pitch_embedding, name="pitch_embedding")(inputs["pitch"]),
@@ -168,8 +168,8 @@ def keras_logits(model: Any) -> Any:
     import numpy as np
 
     def logits(events: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        feeds = {name: events[:, :, i].astype(np.int64) for i, name in enumerate(("pitch", "duration", "shift"))}
+        feeds = {name: events[:, :, i].astype(np.int64) for i, name in enumerate(FIELDS)}
         out = model(feeds, training=False)
-        return tuple(np.asarray(out[f"{name}_logits"]) for name in ("pitch", "duration", "shift"))  # type: ignore[return-value]
+        return tuple(np.asarray(out[f"{name}_logits"]) for name in FIELDS)  # type: ignore[return-value]
 
     return logits

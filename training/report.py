@@ -73,7 +73,8 @@ def copy_rate(generated: np.ndarray, known: set[tuple[int, ...]], length: int = 
 
 def pieces_copy_rate(pieces: Sequence[np.ndarray], known: set[tuple[int, ...]], length: int = COPY_RUN) -> float:
     """The same measure on the composer's own unseen pieces (runs within each piece, pooled): how much of it
-    is idiom any music in those keys shares, not copying. Context only; the bound stays the issue's 5%."""
+    is idiom any music in those keys shares, not copying. Context only: the acceptance bound (COPY_BOUND) applies
+    to the generated music's rate."""
     return shared_fraction([run for events in pieces for run in pitch_runs(events, length, invariant=False)], known)
 
 
@@ -91,14 +92,14 @@ class Report:
     top_p: float | None = None
     streams: int = 1
     first_seed: int | None = 0
-    test_copy_rate: float | None = None  # absent in reports made before it was measured
+    test_copy_rate: float | None = None  # None for a report file that does not record it
     # Each seed file that started a stream: its name, the bank it came from, how many streams it started, and
     # which part of this model's split the piece it was cut from belongs to ("train", "val", "test", or
-    # "none" when no piece of the model's corpus has its name). Absent in reports made before it was recorded.
+    # "none" when no piece of the model's corpus has its name). None for a report file that does not record it.
     seed_pieces: list[dict[str, Any]] | None = None
 
     def checks(self) -> dict[str, bool]:
-        """The issue's acceptance: entropy and scale consistency within 10%, copy rate at most 5%."""
+        """The acceptance: entropy and scale consistency within CHECKED's tolerances, copy rate at most COPY_BOUND."""
         passed = {
             name: abs(self.generated[name] - self.test_pieces[name]) <= tolerance * abs(self.test_pieces[name])
             for name, tolerance in CHECKED.items()

@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from continuo.live.music.codec import Event
+from continuo.live.music.codec import FIELDS
 from continuo.training.baselines import NGramModel
 from continuo.training.loader import Piece
 
-FIELDS: tuple[str, ...] = Event._fields
+#: Each head's measures, in the order every table of scores shows them, with the words that head their columns.
+MEASURES = {"top1": "top-1", "top5": "top-5", "bits": "bits"}
 #: Takes (batch, time, 3) int64 events, returns logits (batch, time, K) for each field in FIELDS.
 LogitsFunction = Callable[[np.ndarray], Sequence[np.ndarray]]
 
@@ -29,6 +30,15 @@ class HeadScore:
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def measure_text(value: float, measure: str) -> str:
+    """A measure as every table writes it: top-1 and top-5 as percentages, bits with two decimals."""
+    return f"{value:.2f}" if measure == "bits" else percent(value)
 
 
 class _Tally:

@@ -10,10 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from continuo.live.music.codec import FIELDS
+from continuo.live.music.midi import MAX_DATA
 from continuo.training.loader import Piece
 
-PITCH_LIMIT = 127
-DESIGN_TRANSPOSE = 6  # DESIGN.md §3: augment the training split by transposition within ±6 semitones
+# The training split is augmented by transposition within ±6 semitones, so every key is learnt alike
+# (docs/training.md); a model may be trained with less (`--transpose`).
+DEFAULT_TRANSPOSE = 6
 
 
 def _starts(length: int, span: int, offset: int, stride: int) -> np.ndarray:
@@ -42,7 +45,7 @@ def tiled_windows(pieces: Sequence[Piece], window: int) -> np.ndarray:
 
 
 def epoch_windows(
-    pieces: Sequence[Piece], window: int, rng: np.random.Generator, transpose: int = DESIGN_TRANSPOSE
+    pieces: Sequence[Piece], window: int, rng: np.random.Generator, transpose: int = DEFAULT_TRANSPOSE
 ) -> np.ndarray:
     """One pass over the pieces with a random phase per piece and a random transposition per slice.
 
@@ -61,7 +64,7 @@ def transpose_randomly(slices: np.ndarray, rng: np.random.Generator, transpose: 
         return slices
     pitches = slices[:, :, 0]
     low = np.maximum(-transpose, -pitches.min(axis=1))
-    high = np.minimum(transpose, PITCH_LIMIT - pitches.max(axis=1))
+    high = np.minimum(transpose, MAX_DATA - pitches.max(axis=1))
     steps = rng.integers(low, high + 1)
     moved = slices.copy()
     moved[:, :, 0] += steps[:, None]
@@ -83,8 +86,8 @@ def as_inputs_targets(
     For a format-2 model give the number of duration classes: its duration target then carries the true
     shift too (shift * durations + duration), because its loss scores the row of that shift.
     """
-    inputs = {name: slices[:, :-1, i] for i, name in enumerate(("pitch", "duration", "shift"))}
-    targets = {f"{name}_logits": slices[:, 1:, i] for i, name in enumerate(("pitch", "duration", "shift"))}
+    inputs = {name: slices[:, :-1, i] for i, name in enumerate(FIELDS)}
+    targets = {f"{name}_logits": slices[:, 1:, i] for i, name in enumerate(FIELDS)}
     if durations_given_shift is not None:
         targets["duration_logits"] = targets["shift_logits"] * durations_given_shift + targets["duration_logits"]
     return inputs, targets

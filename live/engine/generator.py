@@ -13,7 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from continuo.live.engine.sampler import SamplingSettings, sample
-from continuo.live.music.codec import Event
+from continuo.live.music.codec import PITCH_CLASSES, Event
+from continuo.live.music.midi import MAX_DATA
 
 
 class LogitsModel(Protocol):
@@ -36,14 +37,27 @@ class Generator:
         self.settings = settings or SamplingSettings()
         self.rng = np.random.default_rng(seed)
         self.window: deque[Event] = deque(seed_events[-window:], maxlen=window)
-        self.allowed_pitches: np.ndarray | None = None
+        self.pitch_range = pitch_range or (0, MAX_DATA)
+        self.allowed_pitches: np.ndarray | None = None  # None: every pitch (a model without a pitch range)
         if pitch_range is not None:
             self.set_pitch_range(pitch_range)
 
     def set_pitch_range(self, pitch_range: tuple[int, int]) -> None:
         """Never sample a pitch the model did not see in training."""
-        low, high = pitch_range
-        self.allowed_pitches = (np.arange(128) >= low) & (np.arange(128) <= high)
+        self.pitch_range = pitch_range
+        self.constrain(None)
+
+    def constrain(self, allowed: np.ndarray | None) -> None:
+        """Sample only pitches where `allowed` is True (inside the pitch range), or the whole range if None."""
+        if allowed is None:
+            low, high = self.pitch_range
+            allowed = (np.arange(PITCH_CLASSES) >= low) & (np.arange(PITCH_CLASSES) <= high)
+        self.allowed_pitches = allowed
+
+    def set_model(self, model: LogitsModel, pitch_range: tuple[int, int]) -> None:
+        """Continue the same window with another model (same class tables)."""
+        self.model = model
+        self.set_pitch_range(pitch_range)
 
     def push(self, events: Iterable[Event]) -> None:
         """Fold events into the window (a performer's notes, or a new seed after a flush)."""

@@ -1,19 +1,21 @@
-"""The modes: when the model plays and what it hears of the performer (issue 6, DESIGN.md §5 Inputs).
+"""The modes, one class each: when the model plays and what it takes from the performer.
 
 - continue: the model plays without end; the performer's notes join the window as they settle.
-- call-response: the model listens; once all keys are up and `phrase_gap` seconds have passed,
-  the phrase joins the window and the model answers for `answer_beats` beats (or events), then
-  listens again. A key struck during an answer stops it at once (note-offs sent).
+- call-response: the model listens; once all keys are up and the phrase gap has passed, the
+  phrase joins the window and the model answers for a number of beats (or events), then listens
+  again. A key struck during an answer stops it at once (note-offs sent).
 - accompany: like continue, but every pitch is constrained to the performer's register (their
   recent lowest and highest notes, an octave of room below) and to the pitch classes they played.
+
+A mode only directs the engine's parts (the `Stage`); the engine owns them, calls the mode from its
+own thread, and swaps one mode for another on a ChangeMode command, handing over the performance.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -21,154 +23,166 @@ from continuo.live.engine.generator import Generator
 from continuo.live.engine.performance import Performance, to_events
 from continuo.live.engine.player import Player
 from continuo.live.engine.scheduler import Scheduler
-from continuo.live.errors import ContinuoError
-from continuo.live.music.codec import Codec
+from continuo.live.music.codec import PITCH_CLASSES, Codec
+from continuo.live.timing.clock import Clock
 
-MODES = ("continue", "call-response", "accompany")
 ANSWER_LEAD_SECONDS = 0.003  # the first answer note: just after its inference
 MIN_PITCH_CLASSES = 3  # before this many distinct pitch classes, accompany keeps only the register
+Log = Callable[..., None]
 
 
 @dataclass(frozen=True)
 class ModeOptions:
-    mode: str = "continue"
     phrase_gap_seconds: float = 0.5
     answer_beats: float | None = 8.0
     answer_events: int | None = None
-    follow_velocity: bool = True
 
 
-def _amount_and_unit(text: str, flag: str, units: tuple[str, ...]) -> tuple[float, str]:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", text.lower())
-    if match is None or (match.group(2) and match.group(2) not in units) or float(match.group(1)) <= 0:
-        raise ContinuoError(f"{flag}: expected a positive number with a unit ({', '.join(units)}), got {text!r}")
-    return float(match.group(1)), match.group(2) or units[0]
+@dataclass
+class Stage:
+    """The engine's parts a mode directs (owned by the engine, used on its thread only)."""
+
+    player: Player
+    scheduler: Scheduler
+    generator: Generator
+    codec: Codec
+    clock: Clock
+    log: Log
 
 
-def parse_phrase_gap(text: str, bpm: float) -> float:
-    """'500ms', '0.5s' or '1beat' (at `bpm`) -> seconds; a bare number is milliseconds."""
-    amount, unit = _amount_and_unit(text, "--phrase-gap", ("ms", "s", "beat", "beats"))
-    return {"ms": amount / 1000, "s": amount}.get(unit, amount * 60 / bpm)
+class Mode:
+    name: ClassVar[str] = ""
+    plays_alone: ClassVar[bool] = True  # the player places notes without waiting for a phrase
 
-
-def parse_answer_length(text: str) -> tuple[float | None, int | None]:
-    """'8beats' or '16events' -> (beats, None) or (None, events); a bare number is beats."""
-    amount, unit = _amount_and_unit(text, "--answer-length", ("beats", "beat", "events", "event"))
-    return (None, max(1, round(amount))) if unit.startswith("event") else (amount, None)
-
-
-class Conductor:
-    def __init__(
-        self,
-        options: ModeOptions,
-        player: Player,
-        generator: Generator,
-        scheduler: Scheduler,
-        codec: Codec,
-        pitch_range: tuple[int, int],
-        log: Callable[..., None] | None = None,
-    ) -> None:
-        self.options = options
-        self.player = player
-        self.generator = generator
-        self.scheduler = scheduler
-        self.codec = codec
-        self.pitch_range = pitch_range
-        self.performance = Performance()
-        self.log = log
-        self.answering = False
+    def __init__(self, stage: Stage, options: ModeOptions, performance: Performance) -> None:
+        self.stage, self.options, self.performance = stage, options, performance
         self.last_onset: float | None = None  # beat of the last event folded from the performer
         self.status = ""
-        if options.mode == "call-response":
-            player.halt()
 
-    def write_log(self, what: str, **fields: Any) -> None:
-        if self.log is not None:
-            self.log(what, **fields)
+    def enter(self, resume_beat: float | None) -> None:
+        """Take over from another mode; `resume_beat` is where to play from, None if the music must wait."""
+        if resume_beat is not None and not self.stage.player.active:
+            self.stage.player.begin_phrase(resume_beat)
 
-    # -- what the performer does ---------------------------------------------------------------
-    def note_on(self, pitch: int, velocity: int, at: float) -> None:
-        self.performance.note_on(pitch, velocity, at)
-        if self.options.follow_velocity and self.performance.velocity is not None:
-            self.player.velocity = self.performance.velocity
-        if self.options.mode == "call-response" and self.answering:
-            self.interrupt()
+    def leave(self) -> None:
+        """Hand over to another mode."""
 
-    def note_off(self, pitch: int, at: float) -> None:
-        self.performance.note_off(pitch, at)
+    def after_panic(self, resume_beat: float | None) -> None:
+        """Everything was silenced; play on from `resume_beat` unless the music must wait."""
+        if resume_beat is not None:
+            self.stage.player.begin_phrase(resume_beat)
 
-    def interrupt(self) -> None:
-        """The performer plays over the answer: stop it now and listen."""
-        self.player.halt()
-        self.scheduler.flush()
-        self.answering = False
-        self.status = "listening (interrupted)"
-        self.write_log("interrupt")
+    def on_note_on(self) -> None:
+        """A key was struck (already in the performance)."""
 
-    # -- between generation steps --------------------------------------------------------------
     def wait_hint(self, now: float, default: float) -> float:
-        """How long the main loop may sleep: less when a phrase gap is about to close."""
-        if self.options.mode != "call-response" or self.answering or not self.performance.has_unheard_notes():
-            return default
-        quiet = self.performance.quiet_for(now)
-        if self.performance.held:
-            return default
-        return max(0.0, min(default, self.options.phrase_gap_seconds - quiet))
+        """How long the engine may wait for commands before `step` is due again."""
+        return default
 
-    def step(self, now: float, beat_at: Callable[[float], float]) -> None:
-        if self.options.mode == "call-response":
-            self._call_response(now, beat_at)
-        else:
-            self._fold(beat_at)
-            if self.options.mode == "accompany":
-                self.generator.allowed_pitches = self._accompaniment_mask()
+    def step(self, now: float) -> None:
+        self.fold()
 
-    def _fold(self, beat_at: Callable[[float], float]) -> int:
+    def fold(self) -> int:
         """Settled performer notes into the window; returns how many events went in."""
         notes = self.performance.take_settled()
         if not notes:
             return 0
-        events, self.last_onset = to_events(notes, self.codec, beat_at, self.last_onset, self.pitch_range)
-        self.generator.push(events)
-        self.write_log("heard", events=[list(e) for e in events])
+        stage = self.stage
+        pitch_range = stage.generator.pitch_range
+        events, self.last_onset = to_events(notes, stage.codec, stage.clock.beat_at, self.last_onset, pitch_range)
+        stage.generator.push(events)
+        stage.log("heard", events=[list(e) for e in events])
         return len(events)
 
-    def _call_response(self, now: float, beat_at: Callable[[float], float]) -> None:
+
+class ContinueMode(Mode):
+    name = "continue"
+
+
+class AccompanyMode(Mode):
+    name = "accompany"
+
+    def step(self, now: float) -> None:
+        self.fold()
+        self.stage.generator.constrain(self._mask())
+
+    def leave(self) -> None:
+        self.stage.generator.constrain(None)
+
+    def _mask(self) -> np.ndarray | None:
+        heard = list(self.performance.pitches_heard)
+        if not heard:
+            return None
+        low, high = self.stage.generator.pitch_range
+        pitches = np.arange(PITCH_CLASSES)
+        mask: np.ndarray = (pitches >= max(low, min(heard) - 12)) & (pitches <= min(high, max(heard)))
+        classes = {p % 12 for p in heard}
+        if len(classes) >= MIN_PITCH_CLASSES:
+            mask &= np.isin(pitches % 12, sorted(classes))
+        return mask if mask.any() else None
+
+
+class CallResponseMode(Mode):
+    name = "call-response"
+    plays_alone = False
+
+    def __init__(self, stage: Stage, options: ModeOptions, performance: Performance) -> None:
+        super().__init__(stage, options, performance)
+        self.answering = False
+        self.status = "listening"
+
+    def enter(self, resume_beat: float | None) -> None:
+        self._listen("listening")
+
+    def after_panic(self, resume_beat: float | None) -> None:
+        self._listen("listening")
+
+    def on_note_on(self) -> None:
+        if self.answering:  # the performer plays over the answer: stop it now and listen
+            self._listen("listening (interrupted)")
+            self.stage.log("interrupt")
+
+    def _listen(self, status: str) -> None:
+        self.stage.player.halt()
+        self.stage.scheduler.flush()
+        self.answering = False
+        self.status = status
+
+    def wait_hint(self, now: float, default: float) -> float:
+        """Less than `default` when a phrase gap is about to close."""
+        if self.answering or not self.performance.has_unheard_notes() or self.performance.held:
+            return default
+        return max(0.0, min(default, self.options.phrase_gap_seconds - self.performance.quiet_for(now)))
+
+    def step(self, now: float) -> None:
+        stage = self.stage
         if self.answering:
-            if self.player.finished and self.scheduler.pending == 0:
+            if stage.player.finished and stage.scheduler.pending == 0:
                 self.answering = False
-                self.player.halt()
+                stage.player.halt()
                 self.status = "listening"
             return
-        heard = self.performance.has_unheard_notes()
-        if not heard or self.performance.held or self.performance.quiet_for(now) < self.options.phrase_gap_seconds:
+        performance = self.performance
+        if not performance.has_unheard_notes() or performance.held:
             return
-        count = self._fold(beat_at)
-        start = beat_at(now + ANSWER_LEAD_SECONDS)
-        self.write_log(
+        if performance.quiet_for(now) < self.options.phrase_gap_seconds:
+            return
+        count = self.fold()
+        start = stage.clock.beat_at(now + ANSWER_LEAD_SECONDS)
+        stage.log(
             "answer",
             at=now,
             phrase_events=count,
-            window=[list(e) for e in self.generator.window],
-            last_release=self.performance.last_activity,
+            window=[list(e) for e in stage.generator.window],
+            last_release=performance.last_activity,
         )
-        self.player.begin_phrase(start, self.options.answer_beats, self.options.answer_events)
+        stage.player.begin_phrase(start, self.options.answer_beats, self.options.answer_events)
         self.answering = True
         self.status = "answering"
 
-    def _accompaniment_mask(self) -> np.ndarray | None:
-        heard = list(self.performance.pitches_heard)
-        low, high = self.pitch_range
-        if not heard:
-            return self._range_mask(low, high)
-        mask = self._range_mask(max(low, min(heard) - 12), min(high, max(heard)))
-        classes = {p % 12 for p in heard}
-        if len(classes) >= MIN_PITCH_CLASSES:
-            mask &= np.isin(np.arange(128) % 12, sorted(classes))
-        return mask if mask.any() else self._range_mask(low, high)
 
-    @staticmethod
-    def _range_mask(low: int, high: int) -> np.ndarray:
-        pitches = np.arange(128)
-        mask: np.ndarray = (pitches >= low) & (pitches <= high)
-        return mask
+MODE_CLASSES: dict[str, type[Mode]] = {mode.name: mode for mode in (ContinueMode, CallResponseMode, AccompanyMode)}
+
+
+def no_log(what: str, **fields: Any) -> None:
+    """A log that keeps nothing."""

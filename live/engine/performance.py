@@ -1,4 +1,4 @@
-"""What a performer plays on the input port, turned into codec events (DESIGN.md §5, Inputs).
+"""What a performer plays on the input port, turned into codec events.
 
 Notes are timed in seconds as they arrive and converted to beats with the clock current when they
 are folded into the window, so a phrase played at any tempo reaches the model in beats. A note
@@ -70,10 +70,6 @@ class Performance:
         note.end = at
         self._finished.append(note)
         self.last_activity = at
-
-    def release_all(self, at: float) -> None:
-        for pitch in list(self._sounding):
-            self.note_off(pitch, at)
 
     def quiet_for(self, now: float) -> float:
         """Seconds since the last key went up, or 0 while any key is down (or nothing was played)."""

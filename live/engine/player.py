@@ -1,14 +1,12 @@
 """The player: turns sampled events into timed notes for the scheduler, a bounded lookahead ahead.
 
-Inference runs ahead of the music by at most `lookahead_seconds` (plus one event), so a change of
+Inference runs ahead of the music by at most the engine's lookahead (plus one event), so a change of
 tempo, temperature or window reaches the sound quickly, and a slow step never delays a due note.
 The first generated note falls on beat 0; each next one `shift` beats after the one before.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,8 +18,6 @@ MAX_EVENTS_PER_ROUND = 64
 # Onsets are sums of shifts such as 1/3 and 1/6, and the --duration end is a beat computed from seconds, so a
 # note meant to start on an end can land a hair either side of it; within this many beats it counts as on it.
 BEAT_TOLERANCE = 1e-6
-# At a --duration end, how long the player waits for the scheduler to send what is due before the end.
-DRAIN_SECONDS = 0.1
 
 
 class PortFailedError(Exception):
@@ -38,10 +34,6 @@ class EventSource(Protocol):
 class PlayOptions:
     channel: int = 0  # 0-15 on the wire; the CLI speaks 1-16
     velocity: int = 80
-    duration_seconds: float | None = None
-    lookahead_seconds: float = 0.25
-    lead_seconds: float = 0.05
-    poll_seconds: float = 0.01
 
 
 class Player:
@@ -109,35 +101,6 @@ class Player:
             self.next_onset = onset
             if self.events_left is not None:
                 self.events_left -= 1
-
-    def run(self, stop: threading.Event, between_steps: Callable[[float], None] | None = None) -> None:
-        """Play until `stop` is set or the duration is over; raise PortFailedError if the port fails.
-
-        `between_steps(timeout)` runs on this thread after each round of scheduling and does the
-        waiting (for input, say); without it the player just sleeps for the poll interval.
-        """
-        start = self.clock.now() + self.options.lead_seconds
-        self.clock.start(start)
-        if self.options.duration_seconds is not None and not self.clock.follows_transport:
-            self.end_beat = self.clock.beat_at(start + self.options.duration_seconds)
-        self.scheduler.start()
-        while not stop.is_set():
-            if self.scheduler.error is not None:
-                raise PortFailedError(str(self.scheduler.error) or type(self.scheduler.error).__name__)
-            now = self.clock.now()
-            if self.options.duration_seconds is not None and now >= start + self.options.duration_seconds:
-                if self.end_beat is not None:
-                    # What is due before the end leaves from the scheduler on its own beat, never in the exit
-                    # panic because this poll came first: so a --duration run's take depends on the music only.
-                    self.scheduler.wait_sent_before(self.end_beat - BEAT_TOLERANCE, DRAIN_SECONDS)
-                return
-            horizon = self.clock.beat_at(now) + self.options.lookahead_seconds * self.clock.bpm / 60.0
-            self.scheduler.queue_clock(horizon)
-            self.schedule_until(horizon)
-            if between_steps is not None:
-                between_steps(self.options.poll_seconds)
-            else:
-                stop.wait(self.options.poll_seconds)
 
 
 def at_or_past(beat: float, limit: float) -> bool:

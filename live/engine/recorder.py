@@ -1,21 +1,19 @@
 """The recorder: a tap on the scheduler that keeps exactly what was sent, by beat, for a `.mid` take.
 
 Beats (not seconds) are kept, so the take lines up with the music, whatever the tempo did.
-Messages are kept as raw bytes in flat arrays, not as Python objects: a `mido.Message` costs about
-330 bytes, and every one of them is scanned by each full garbage collection, which holds the interpreter
-lock, so the scheduler thread cannot send until it ends: 6 to 7 ms with one hour of take held (benchmark runs of
-2026-11-26, benchmarks/long_takes.py), and growing with the take. As bytes: 17 bytes a message and nothing
-to scan.
+Messages are kept as raw bytes in flat arrays, not as Python objects: every `mido.Message` held would be
+scanned by each full garbage collection, which holds the interpreter lock, so the scheduler thread could
+not send until it ended, for longer the longer the take (benchmarks/long_takes.py measures both ways).
+As bytes, a message is a few bytes in arrays the collector does not scan.
 
-Files are written to a temporary name and renamed, so an interrupted save never leaves half a file. An
-installation that plays for days records in parts (`PartedRecorder`): a crash or power cut loses at most
-the part being played.
+Files are written under a partial name and renamed (live/files.py), so an interrupted save never leaves
+half a file. An installation that plays for days records in parts (`PartedRecorder`): a crash or power
+cut loses at most the part being played.
 """
 
 from __future__ import annotations
 
 import glob
-import os
 import queue
 import re
 import sys
@@ -26,7 +24,9 @@ from pathlib import Path
 
 import mido
 
-TICKS_PER_BEAT = 480
+from continuo.live.files import write_atomically
+from continuo.live.music.midi import FILE_TICKS_PER_BEAT, PANIC_CONTROLS
+from continuo.live.music.midifile import midifile_from_ticks
 
 
 class SentMessages:
@@ -54,27 +54,17 @@ class SentMessages:
 
 
 def take_midifile(
-    sent: SentMessages, bpm: float, origin: float = 0.0, ticks_per_beat: int = TICKS_PER_BEAT
+    sent: SentMessages, bpm: float, origin: float = 0.0, ticks_per_beat: int = FILE_TICKS_PER_BEAT
 ) -> mido.MidiFile:
     """Messages in sending order (the take replays what the port received), `origin` beat at tick 0."""
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0)])
-    now = 0
-    for beat, raw in sent:  # one object a message: a part is encoded while the music plays
-        tick = max(now, round(max(beat - origin, 0.0) * ticks_per_beat))
-        track.append(mido.Message.from_bytes(raw, time=tick - now))
-        now = tick
-    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
-    midi.tracks.append(track)
-    return midi
 
+    def timed() -> Iterator[tuple[int, mido.Message]]:
+        now = 0
+        for beat, raw in sent:  # one object a message: a part is encoded while the music plays
+            now = max(now, round(max(beat - origin, 0.0) * ticks_per_beat))
+            yield now, mido.Message.from_bytes(raw)
 
-def save_atomically(midi: mido.MidiFile, path: Path) -> None:
-    partial = path.with_name(path.name + ".partial")
-    try:
-        midi.save(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    return midifile_from_ticks(timed(), bpm, ticks_per_beat)
 
 
 class Recorder:
@@ -86,12 +76,12 @@ class Recorder:
         with self._lock:
             self.messages.append(beat, message)
 
-    def to_midifile(self, bpm: float, ticks_per_beat: int = TICKS_PER_BEAT) -> mido.MidiFile:
+    def to_midifile(self, bpm: float, ticks_per_beat: int = FILE_TICKS_PER_BEAT) -> mido.MidiFile:
         with self._lock:
             return take_midifile(self.messages, bpm, ticks_per_beat=ticks_per_beat)
 
     def save(self, path: Path, bpm: float) -> None:
-        save_atomically(self.to_midifile(bpm), path)
+        write_atomically(path, self.to_midifile(bpm).save)
 
 
 # Beats going back further than this mean the DAW moved the song position: the take starts a new part there.
@@ -99,15 +89,20 @@ RELOCATION_BEATS = 1.0
 # A note held through more parts than this without a message (a DAW jumping forward while notes sound) is
 # ended at the jump, not carried through a file per part.
 MAX_HELD_PARTS = 64
-Note = tuple[int, int]  # (channel, pitch)
+Key = tuple[int, int]  # (channel, pitch): where a note sounds
 
 
 def releases_note(message: mido.Message) -> bool:
     return message.type == "note_off" or (message.type == "note_on" and message.velocity == 0)
 
 
+def silences_channel(message: mido.Message) -> bool:
+    """All Notes Off or All Sound Off: nothing sounds on the message's channel after it."""
+    return message.type == "control_change" and message.control in PANIC_CONTROLS
+
+
 def ends_sound(message: mido.Message) -> bool:
-    return releases_note(message) or message.is_cc(123) or message.is_cc(120)
+    return releases_note(message) or silences_channel(message)
 
 
 def last_part_number(path: Path) -> int:
@@ -118,7 +113,7 @@ def last_part_number(path: Path) -> int:
     return max((int(match.group(1)) for match in found if match), default=0)
 
 
-def _off_channel(notes: dict[Note, int], channel: int) -> dict[Note, int]:
+def _off_channel(notes: dict[Key, int], channel: int) -> dict[Key, int]:
     """What still sounds after All Notes Off (or All Sound Off) on `channel`."""
     return {note: velocity for note, velocity in notes.items() if note[0] != channel}
 
@@ -138,7 +133,7 @@ class PartedRecorder:
         self._lock = threading.Lock()
         self.messages = SentMessages()
         self.path, self.bpm = path, bpm
-        self.part_ticks = max(1, round(part_beats * TICKS_PER_BEAT))
+        self.part_ticks = max(1, round(part_beats * FILE_TICKS_PER_BEAT))
         self.start_tick = 0
         self.last_tick = 0
         self.first_number = last_part_number(path) + 1
@@ -146,10 +141,10 @@ class PartedRecorder:
         self.parts_written = 0  # counts, not lists of names: a run of months must not grow
         self.failure: str | None = None  # the first part that could not be written, and why
         self.closed = False
-        self._sounding: dict[Note, int] = {}  # notes sounding in this part -> the velocity they were struck with
+        self._sounding: dict[Key, int] = {}  # notes sounding in this part -> the velocity they were struck with
         # Notes carried over a cut, struck again only once the music is past the cut's tick: a note-off that
         # arrives at that very tick (after a note-on that made the cut) means the note ended on the cut.
-        self._carried: dict[Note, int] = {}
+        self._carried: dict[Key, int] = {}
         self._to_write: queue.Queue[tuple[Path, SentMessages, float] | None] = queue.Queue()
         self._writer: threading.Thread | None = None  # started with the first part, so a session that fails
         # before any music leaves no thread behind
@@ -159,11 +154,11 @@ class PartedRecorder:
         return self.path.with_name(f"{self.path.stem}-{self.first_number + index:05d}{self.path.suffix or '.mid'}")
 
     def __call__(self, beat: float, message: mido.Message) -> None:
-        tick = round(beat * TICKS_PER_BEAT)
+        tick = round(beat * FILE_TICKS_PER_BEAT)
         with self._lock:
             if self.closed:  # the take is on disk: nothing can join it now
                 return
-            if tick < self.last_tick - RELOCATION_BEATS * TICKS_PER_BEAT:
+            if tick < self.last_tick - RELOCATION_BEATS * FILE_TICKS_PER_BEAT:
                 self._cut(self.last_tick, tick)
             else:
                 self._cut_up_to(tick, ends_sound(message))
@@ -198,7 +193,7 @@ class PartedRecorder:
             self._sounding[(message.channel, message.note)] = message.velocity
         elif message.type in ("note_on", "note_off"):
             self._sounding.pop((message.channel, message.note), None)
-        elif message.is_cc(123) or message.is_cc(120):
+        elif silences_channel(message):
             self._sounding = _off_channel(self._sounding, message.channel)
 
     def _end_carried(self, message: mido.Message) -> bool:
@@ -210,7 +205,7 @@ class PartedRecorder:
         return self._carried.pop((message.channel, message.note), None) is not None
 
     def _strike_carried(self) -> None:
-        origin = self.start_tick / TICKS_PER_BEAT
+        origin = self.start_tick / FILE_TICKS_PER_BEAT
         for (channel, note), velocity in self._carried.items():
             self.messages.append(origin, mido.Message("note_on", channel=channel, note=note, velocity=velocity))
         self._sounding.update(self._carried)
@@ -218,7 +213,7 @@ class PartedRecorder:
 
     def _end_sounding(self, tick: int) -> None:
         for channel, note in self._sounding:
-            self.messages.append(tick / TICKS_PER_BEAT, mido.Message("note_off", channel=channel, note=note))
+            self.messages.append(tick / FILE_TICKS_PER_BEAT, mido.Message("note_off", channel=channel, note=note))
 
     def _cut(self, end_tick: int, start_tick: int) -> None:
         """Close the part at `end_tick` and open the next at `start_tick` (the part the music is now in, or where
@@ -234,7 +229,7 @@ class PartedRecorder:
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_parts, name="continuo-take-writer")
             self._writer.start()
-        self._to_write.put((self.part_path(self.parts_closed), self.messages, self.start_tick / TICKS_PER_BEAT))
+        self._to_write.put((self.part_path(self.parts_closed), self.messages, self.start_tick / FILE_TICKS_PER_BEAT))
         self.parts_closed += 1
         self.messages = SentMessages()
 
@@ -242,7 +237,7 @@ class PartedRecorder:
         while (job := self._to_write.get()) is not None:
             path, sent, origin = job
             try:
-                save_atomically(take_midifile(sent, self.bpm, origin), path)
+                write_atomically(path, take_midifile(sent, self.bpm, origin).save)
                 self.parts_written += 1
             except Exception as error:  # keep playing: the music matters more than the take; say so at the end
                 reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -1,4 +1,4 @@
-"""The scheduler: one thread that sends each message at its absolute due time (DESIGN.md §5).
+"""The scheduler: one thread that sends each message at its absolute due time.
 
 Messages are queued by *beat*; the due time in seconds is asked of the clock just before sending,
 so tempo changes apply to everything still waiting and no sleep error ever accumulates. The
@@ -21,16 +21,18 @@ from typing import Protocol
 
 import mido
 
+from continuo.live.music.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK_TICKS_PER_BEAT
 from continuo.live.timing.clock import Clock
 from continuo.live.timing.priority import request_realtime
 
 SPIN_SECONDS = 0.001
 SCHEDULER_PRIORITY = 4  # real-time, below JACK's threads, above the generator (live/timing/priority.py)
 IDLE_WAIT_SECONDS = 0.05
-ALL_SOUND_OFF, ALL_NOTES_OFF = 120, 123
+# A note-on leaving later than this after its due time counts as a late send (the engine's status shows
+# the count): several JACK periods, well past the scheduler's usual spin-and-send error.
+LATE_SECONDS = 0.005
 # At one beat: Start, then the clock tick, then note-offs (a repeated pitch is released before it is struck).
 _START, _TICK, _OFF, _ON = -2, -1, 0, 1
-CLOCK_TICKS_PER_BEAT = 24
 
 
 class Output(Protocol):
@@ -60,6 +62,7 @@ class Scheduler:
         self.on_sent = on_sent
         self.error: BaseException | None = None
         self.notes_sent = 0
+        self.late_sends = 0
         self.lateness: deque[float] | None = None  # set to a deque to keep (sent - due) of each note-on
         self.channels_used: set[int] = set()
         self._queue: list[_Item] = []
@@ -205,8 +208,11 @@ class Scheduler:
                     mido.Message("note_on", channel=item.channel, note=item.pitch, velocity=item.velocity), item.beat
                 )
                 self.notes_sent += 1
+                late = self.clock.now() - due
+                if late > LATE_SECONDS:
+                    self.late_sends += 1
                 if self.lateness is not None:
-                    self.lateness.append(self.clock.now() - due)
+                    self.lateness.append(late)
             elif self._held.get(key) == item.note_id:  # a superseded note's off would cut its successor
                 del self._held[key]
                 self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)

@@ -1,4 +1,4 @@
-"""Live control from the input port: CC numbers steer parameters, Program Change picks a model.
+"""The CC map: which controller on the input port steers which engine parameter, over what range.
 
 The map is data: by default CC1 (mod wheel) sets the temperature from 0.1 to 3.0 and CC74
 (brightness) the top-p from 0.05 to 1.0. `--cc-map FILE` replaces it with a JSON object such as
@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from continuo.live.engine.commands import PARAMETER_RANGES
 from continuo.live.errors import ContinuoError
-
-PARAMETERS = {"temperature": (0.05, 10.0), "top_p": (0.05, 1.0), "velocity": (1.0, 127.0), "tempo": (20.0, 400.0)}
-PANIC_CONTROLS = (120, 123)
+from continuo.live.music.midi import MAX_DATA
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class CCMapping:
     high: float
 
     def value(self, cc_value: int) -> float:
-        return self.low + (self.high - self.low) * cc_value / 127
+        return self.low + (self.high - self.low) * cc_value / MAX_DATA
 
 
 DEFAULT_CC_MAP: dict[int, CCMapping] = {1: CCMapping("temperature", 0.1, 3.0), 74: CCMapping("top_p", 0.05, 1.0)}
@@ -46,10 +45,10 @@ def load_cc_map(path: Path) -> dict[int, CCMapping]:
         where = f"--cc-map {path}, entry {key!r}"
         if not str(key).isdigit() or not 0 <= int(key) <= 119:
             raise ContinuoError(f"{where}: the key must be a CC number from 0 to 119")
-        if not isinstance(entry, dict) or entry.get("parameter") not in PARAMETERS:
-            raise ContinuoError(f"{where}: 'parameter' must be one of {', '.join(PARAMETERS)}")
+        if not isinstance(entry, dict) or entry.get("parameter") not in PARAMETER_RANGES:
+            raise ContinuoError(f"{where}: 'parameter' must be one of {', '.join(PARAMETER_RANGES)}")
         parameter = entry["parameter"]
-        allowed_low, allowed_high = PARAMETERS[parameter]
+        allowed_low, allowed_high = PARAMETER_RANGES[parameter]
         try:
             low, high = float(entry.get("min", allowed_low)), float(entry.get("max", allowed_high))
         except (TypeError, ValueError):

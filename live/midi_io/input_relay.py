@@ -34,7 +34,7 @@ from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, open_raw_i
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0
-Stamped = Callable[[float, mido.Message], None]
+Deliver = Callable[[float, mido.Message], None]  # a message and the monotonic second it arrived
 
 
 def relay_main(argv: list[str]) -> int:
@@ -77,7 +77,7 @@ def frame(stamp: float, data: bytes) -> bytes:
     return FRAME_HEAD.pack(stamp, len(data)) + data
 
 
-def read_frames(stream: IO[bytes], deliver: Stamped) -> tuple[int, int]:
+def read_frames(stream: IO[bytes], deliver: Deliver) -> tuple[int, int]:
     """Deliver each frame that parses as one MIDI message until the stream ends; (frames, unparsed).
 
     Anything can arrive on an input port (sysex, clock floods, garbage from a broken cable): what
@@ -102,7 +102,7 @@ def read_frames(stream: IO[bytes], deliver: Stamped) -> tuple[int, int]:
 class RelayedInput:
     """The engine's side of a relay: starts it, waits for its port, feeds `deliver` from a thread."""
 
-    def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Stamped) -> None:
+    def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Deliver) -> None:
         self.deliver = deliver
         command = [sys.executable, "-m", "continuo.live.midi_io.input_relay", api, virtual_name, existing or ""]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -141,7 +141,7 @@ class RelayedInput:
                 self.process.wait()
 
 
-def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Stamped) -> RelayedInput:
+def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Deliver) -> RelayedInput:
     return RelayedInput(api, virtual_name or f"{DEFAULT_PORT_NAME} In", existing, deliver)
 
 

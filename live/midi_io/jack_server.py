@@ -3,6 +3,7 @@
 It gives real virtual ports with no sound card: a synth or DAW on the same server can connect,
 and the notes are printed so the demo is visibly alive. The server runs in its own session so
 a Ctrl-C in the terminal reaches Continuo first, which silences its notes before stopping it.
+The benchmarks' and the JACK tests' servers start from the same dummy-driver command line.
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ import shutil
 import subprocess
 import time
 
-from continuo.live.midi_io.ports import NoMidiSystemError, api_answers
+from continuo.live.midi_io.ports import JACK_API, NoMidiSystemError, api_answers
 
 START_TIMEOUT_SECONDS = 10.0
 INSTALL_HINT = "install it (Debian/Ubuntu: sudo apt-get install --no-install-recommends jackd2)"
+# 64-frame periods at 48 kHz: JACK delivers MIDI events on a 1.33 ms grid.
+SAMPLE_RATE = 48000
+PERIOD = 64
+
+
+def dummy_server_command(jackd: str, name: str, realtime: bool) -> list[str]:
+    """The jackd command line of a server named `name` on the dummy driver (no sound card needed)."""
+    scheduling = [] if realtime else ["--no-realtime"]
+    return [jackd, *scheduling, "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD)]
 
 
 class PrivateJackServer:
@@ -27,16 +37,18 @@ class PrivateJackServer:
         jackd = shutil.which("jackd")
         if jackd is None:
             raise NoMidiSystemError(f"--start-jack: jackd is not installed; {INSTALL_HINT}")
-        command = [jackd, "--no-realtime", "-n", self.name, "-d", "dummy", "-r", "48000", "-p", "64"]
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            dummy_server_command(jackd, self.name, realtime=False),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         os.environ["JACK_DEFAULT_SERVER"] = self.name
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise NoMidiSystemError(f"--start-jack: jackd exited at once (code {self.process.returncode})")
-            if api_answers("UNIX_JACK"):
+            if api_answers(JACK_API):
                 return
             time.sleep(0.05)
         self.stop()

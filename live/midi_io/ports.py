@@ -1,4 +1,4 @@
-"""MIDI ports through mido on python-rtmidi: which MIDI system to use, listing, opening (DESIGN.md §5).
+"""MIDI ports through mido on python-rtmidi: which MIDI system to use, listing, opening.
 
 `auto` picks the platform's API: ALSA on Linux, or JACK if a server runs and ALSA is absent,
 CoreMIDI on macOS, Windows MultiMedia on Windows (which has no virtual ports: use loopMIDI).
@@ -18,8 +18,10 @@ from typing import Any
 
 from continuo.live.errors import ContinuoError
 
+# The one table of MIDI systems: the name `--backend` takes -> python-rtmidi's API name (rtmidi.API_<name>).
 BACKENDS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE", "windows": "WINDOWS_MM"}
 BACKEND_NAMES = ("auto", *BACKENDS)
+JACK_API = BACKENDS["jack"]
 DEFAULT_PORT_NAME = "Continuo"
 JACK_SOCKET_FOLDER = "/dev/shm"  # where JACK 2 keeps its server sockets on Linux
 
@@ -54,25 +56,30 @@ def _prepare_jack() -> None:
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
 
 
-def _api_ids() -> dict[str, int]:
+def platform_backends(platform: str = sys.platform) -> tuple[str, ...]:
+    """The backends `auto` tries on this platform, in order: the platform's own, then JACK where it runs."""
+    if platform.startswith("linux"):
+        return ("alsa", "jack")
+    if platform == "darwin":
+        return ("coremidi", "jack")
+    return ("windows",)
+
+
+def _api_id(api: str) -> int:
     import rtmidi
 
-    return {
-        "LINUX_ALSA": rtmidi.API_LINUX_ALSA,
-        "UNIX_JACK": rtmidi.API_UNIX_JACK,
-        "MACOSX_CORE": rtmidi.API_MACOSX_CORE,
-        "WINDOWS_MM": rtmidi.API_WINDOWS_MM,
-    }
+    api_id: int = getattr(rtmidi, f"API_{api}")
+    return api_id
 
 
 def api_answers(api: str) -> bool:
     """True if a client of this rtmidi API can be created now (the MIDI system is up)."""
     import rtmidi
 
-    api_id = _api_ids()[api]
+    api_id = _api_id(api)
     if api_id not in rtmidi.get_compiled_api():
         return False
-    if api == "UNIX_JACK":
+    if api == JACK_API:
         _prepare_jack()
     try:
         with quiet_native_stderr():
@@ -99,18 +106,12 @@ def choose_backend(requested: str, platform: str = sys.platform) -> str:
     if requested != "auto":
         api = BACKENDS[requested]
         if not api_answers(api):
-            what = {"UNIX_JACK": "no JACK server is running"}.get(api, f"the {requested} MIDI system is not available")
+            what = "no JACK server is running" if api == JACK_API else f"the {requested} MIDI system is not available"
             raise NoMidiSystemError(f"--backend {requested}: {what}; {no_midi_system_fix(platform)}")
         return api
-    if platform.startswith("linux"):
-        candidates = ["LINUX_ALSA", "UNIX_JACK"]
-    elif platform == "darwin":
-        candidates = ["MACOSX_CORE", "UNIX_JACK"]
-    else:
-        candidates = ["WINDOWS_MM"]
-    for api in candidates:
-        if api_answers(api):
-            return api
+    for name in platform_backends(platform):
+        if api_answers(BACKENDS[name]):
+            return BACKENDS[name]
     absent = "no ALSA sequencer (/dev/snd/seq) and no JACK server" if platform.startswith("linux") else "none"
     raise NoMidiSystemError(f"no MIDI system to open a port on ({absent}): {no_midi_system_fix(platform)}")
 
@@ -129,7 +130,7 @@ class PortListing:
 def _mido_backend(api: str) -> Any:
     import mido
 
-    if api == "UNIX_JACK":
+    if api == JACK_API:
         _prepare_jack()
     return mido.Backend(f"mido.backends.rtmidi/{api}", load=True)
 
@@ -179,14 +180,14 @@ def _open_client(
     import rtmidi
 
     label = backend_label(api)
-    if api == "UNIX_JACK":
+    if api == JACK_API:
         _prepare_jack()
-    if existing is None and api == "WINDOWS_MM":
+    if existing is None and api == BACKENDS["windows"]:
         raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
     factory = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
     try:
         with quiet_native_stderr():
-            client = factory(rtapi=_api_ids()[api], name=client_name)
+            client = factory(rtapi=_api_id(api), name=client_name)
     except Exception as error:
         raise PortError(f"cannot open a {label} MIDI client: {error}") from None
     if prepare is not None:
@@ -195,7 +196,7 @@ def _open_client(
         if existing is None:
             with quiet_native_stderr():
                 client.open_virtual_port(virtual_name)
-            return client, f"{client_name}:{virtual_name}" if api == "UNIX_JACK" else virtual_name
+            return client, f"{client_name}:{virtual_name}" if api == JACK_API else virtual_name
         names = client.get_ports()
         match = _match_port(existing, names)
         if match is None:
@@ -247,7 +248,7 @@ class ServerWatch:
 
     def __init__(self, api: str | None) -> None:
         self.socket: Path | None = None
-        if api == "UNIX_JACK" and hasattr(os, "getuid"):
+        if api == JACK_API and hasattr(os, "getuid"):
             name = os.environ.get("JACK_DEFAULT_SERVER", "default")
             candidate = Path(JACK_SOCKET_FOLDER) / f"jack_{name}_{os.getuid()}_0"
             self.socket = candidate if candidate.exists() else None  # another layout: cannot watch

@@ -1,4 +1,4 @@
-"""Open a Continuo model file (`models/<name>.onnx`) with onnxruntime and check it is one (DESIGN.md §4).
+"""Open a Continuo model file (`models/<name>.onnx`) with onnxruntime and check it is one.
 
 Everything the live side needs (window, codec tables, pitch range) comes from the file's
 metadata, so no Python object from training is ever needed; a file that lacks it is refused
@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 
 from continuo.live.errors import ContinuoError
-from continuo.live.music.codec import Codec, Event
+from continuo.live.music.codec import FIELDS, Codec
 
 #: 1: three independent heads, each [batch, time, K]. 2: duration_logits is [batch, time, shifts, durations],
 #: a row per shift class, and the engine draws the duration in the row of the shift it drew.
 FORMAT_VERSIONS = (1, 2)
 DURATION_GIVEN_SHIFT_FORMAT = 2
-FIELDS: tuple[str, ...] = Event._fields
 INPUTS = FIELDS
 OUTPUTS = tuple(f"{field}_logits" for field in FIELDS)
 REQUIRED_METADATA = ("continuo_format", "name", "window", "codec", "pitch_range")

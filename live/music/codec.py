@@ -1,4 +1,4 @@
-"""The one event codec shared by training and the live engine (DESIGN.md §2).
+"""The one event codec shared by training and the live engine.
 
 A piece is a list of notes sorted by onset, then pitch. Each note becomes an event
 ``(pitch, duration_class, shift_class)`` where *shift* is the onset minus the previous
@@ -54,6 +54,10 @@ class Event(NamedTuple):
     pitch: int
     duration: int
     shift: int
+
+
+#: The event's fields in order: a model's inputs, its logit heads, and the columns of every score table.
+FIELDS: tuple[str, ...] = Event._fields
 
 
 def _check_table(name: str, table: Sequence[float], zero_allowed: bool) -> tuple[float, ...]:

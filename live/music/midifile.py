@@ -6,6 +6,7 @@ Beats come from ticks and the file's resolution, so tempo changes do not move no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import mido
 
 from continuo.live.errors import ContinuoError
 from continuo.live.music.codec import Note
+from continuo.live.music.midi import FILE_TICKS_PER_BEAT
 
 DRUM_CHANNEL = 9  # channel 10 in the 1-16 numbering musicians use
 
@@ -106,8 +108,24 @@ def read_notes(path: str | Path) -> NoteReading:
     return reading
 
 
+def midifile_from_ticks(
+    timed: Iterable[tuple[int, mido.Message]], bpm: float, ticks_per_beat: int = FILE_TICKS_PER_BEAT
+) -> mido.MidiFile:
+    """One track: the tempo, then each message at its absolute tick (ticks never decrease). Each message's
+    `time` is set to its delta in place, so no copy is made: the messages must be the caller's own."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0)])
+    now = 0
+    for tick, message in timed:
+        message.time = tick - now
+        track.append(message)
+        now = tick
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(track)
+    return midi
+
+
 def notes_to_midifile(
-    notes: list[Note], tempo_bpm: float = 120.0, ticks_per_beat: int = 480, channel: int = 0
+    notes: list[Note], tempo_bpm: float = 120.0, ticks_per_beat: int = FILE_TICKS_PER_BEAT, channel: int = 0
 ) -> mido.MidiFile:
     """One track of notes (beats -> ticks), with the tempo so players render it at that speed."""
     timed: list[tuple[int, int, mido.Message]] = []
@@ -117,11 +135,4 @@ def notes_to_midifile(
         timed.append((start, 1, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
         timed.append((end, 0, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
     timed.sort(key=lambda item: (item[0], item[1], item[2].note))  # offs first at a tick: re-strikes stay clean
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0)])
-    now = 0
-    for tick, _, message in timed:
-        track.append(message.copy(time=tick - now))
-        now = tick
-    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
-    midi.tracks.append(track)
-    return midi
+    return midifile_from_ticks(((tick, message) for tick, _, message in timed), tempo_bpm, ticks_per_beat)

@@ -9,7 +9,6 @@ port would have received. No second implementation of any of it.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,10 @@ from continuo.live.engine.recorder import Recorder
 from continuo.live.engine.sampler import SamplingSettings
 from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
+from continuo.live.files import check_writable, written_together
 from continuo.live.model.model_file import ContinuoModel, load_model
 from continuo.live.model.seeds import choose_seed
 from continuo.live.music.codec import Event
-from continuo.live.paths import check_writable
 from continuo.live.timing.clock import check_bpm
 
 CHUNK_BEATS = 16.0
@@ -180,27 +179,15 @@ def generate_files(request: GenerateRequest, outputs: Outputs, progress: bool = 
             check_writable(path, flag)
     soundfont = render.check_wav_tools(outputs.soundfont) if outputs.wav is not None else None
     result = generate(request, progress)
-    partials: list[tuple[Path, Path]] = []
-    try:
-        midi_partial = _partial(outputs.midi)
-        partials.append((midi_partial, outputs.midi))
-        result.midi(request.tempo).save(midi_partial)
+    wanted = [path for path in (outputs.midi, outputs.wav, outputs.png) if path is not None]
+    with written_together(*wanted) as partials:
+        written = dict(zip(wanted, partials))
+        result.midi(request.tempo).save(written[outputs.midi])
         if outputs.wav is not None and soundfont is not None:
-            partials.append((_partial(outputs.wav), outputs.wav))
-            render.render_wav(midi_partial, partials[-1][0], soundfont)
+            render.render_wav(written[outputs.midi], written[outputs.wav], soundfont)
         if outputs.png is not None:
-            partials.append((_partial(outputs.png), outputs.png))
             title = f"{result.model.info.name}, seed {result.seed_name}, T {request.temperature:g}"
             render.draw_piano_roll(
-                partials[-1][0], result.model.info.codec, result.seed_events, result.events, title, request.tempo
+                written[outputs.png], result.model.info.codec, result.seed_events, result.events, title, request.tempo
             )
-        for partial, final in partials:
-            os.replace(partial, final)
-    finally:
-        for partial, _ in partials:
-            partial.unlink(missing_ok=True)
     return result
-
-
-def _partial(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial{path.suffix}")

@@ -5,7 +5,7 @@ doing. If it was in `stop.wait()` just re-taking the event's lock, a handler cal
 for that lock forever: a `continuo play` hung this way after SIGINT in a JACK test (CPython gh-126434
 shows the same trap with multiprocessing.Event). So the handler does nothing itself: the interpreter
 writes the signal's number to a wakeup pipe (`signal.set_wakeup_fd`, done in C, no lock), and a watcher
-thread sets `stop`.
+thread calls `on_signal` (for the engine: submit a Stop command).
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 _QUIT_WATCHER = 0  # no signal has number 0
 
 
-def _watch(read_end: int, stop: threading.Event) -> None:
+def _watch(read_end: int, on_signal: Callable[[], None]) -> None:
     while True:
         for number in os.read(read_end, 64):
             if number == _QUIT_WATCHER:
                 return
             if number in HANDLED:
-                stop.set()
+                on_signal()
 
 
 def _ignore(_signal: int, _frame: object) -> None:
@@ -34,11 +34,11 @@ def _ignore(_signal: int, _frame: object) -> None:
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set `stop` (call on the main thread)."""
+def stop_on_signals(on_signal: Callable[[], None]) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM call `on_signal` on a watcher thread (enter on the main thread)."""
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
-    watcher = threading.Thread(target=_watch, args=(read_end, stop), name="continuo-signals", daemon=True)
+    watcher = threading.Thread(target=_watch, args=(read_end, on_signal), name="continuo-signals", daemon=True)
     watcher.start()
     previous = {number: signal.getsignal(number) for number in HANDLED}
     previous_wakeup = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)

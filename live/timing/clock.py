@@ -1,4 +1,4 @@
-"""Beats to seconds on the monotonic clock (DESIGN.md §5).
+"""Beats to seconds on the monotonic clock.
 
 The scheduler asks the clock for each message's due time when it is about to send it, not when
 it was queued, so a tempo change moves everything still waiting and nothing drifts: due times

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import mido
 
-from continuo.live.timing.clock import check_bpm
+from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT
+from continuo.live.timing.clock import MAX_BPM, MIN_BPM, check_bpm
 
-TICKS_PER_BEAT = 24
 FIT_TICKS = 48  # two beats: enough ticks to average jitter, few enough to follow a ritardando
 SETTLE_TICKS = 6  # after (re)starting the fit, ticks needed before the line is trusted
 TRANSPORT_TYPES = {"clock", "start", "stop", "continue", "songpos"}
@@ -43,7 +43,7 @@ class MidiClockFollower:
         self._lock = threading.Lock()
         self._ticks: deque[tuple[int, float]] = deque(maxlen=FIT_TICKS)  # (tick number, arrival seconds)
         self._misfits = 0
-        self._slope = 60.0 / (check_bpm(initial_bpm) * TICKS_PER_BEAT)  # seconds per tick, until ticks come
+        self._slope = 60.0 / (check_bpm(initial_bpm) * CLOCK_TICKS_PER_BEAT)  # seconds per tick, until ticks come
         self._intercept = 0.0
         self.position_ticks = 0  # ticks counted since Start (or set by SPP)
         self.running = False
@@ -56,7 +56,7 @@ class MidiClockFollower:
     @property
     def bpm(self) -> float:
         with self._lock:
-            return 60.0 / (self._slope * TICKS_PER_BEAT)
+            return 60.0 / (self._slope * CLOCK_TICKS_PER_BEAT)
 
     def now(self) -> float:
         return self._now()
@@ -71,13 +71,13 @@ class MidiClockFollower:
         with self._lock:
             if not self.running or len(self._ticks) < 2:
                 return None
-            return self._intercept + self._slope * beat * TICKS_PER_BEAT
+            return self._intercept + self._slope * beat * CLOCK_TICKS_PER_BEAT
 
     def beat_at(self, seconds: float) -> float:
         with self._lock:
             if not self.running or len(self._ticks) < 2:
-                return self.position_ticks / TICKS_PER_BEAT
-            return (seconds - self._intercept) / self._slope / TICKS_PER_BEAT
+                return self.position_ticks / CLOCK_TICKS_PER_BEAT
+            return (seconds - self._intercept) / self._slope / CLOCK_TICKS_PER_BEAT
 
     # -- the input side ------------------------------------------------------------------------
     def handle(self, stamp: float, message: mido.Message) -> None:
@@ -96,14 +96,14 @@ class MidiClockFollower:
             elif kind == "continue":
                 self._armed, self.running = True, False
                 self._ticks.clear()
-                event = TransportEvent("continue", self.position_ticks / TICKS_PER_BEAT)
+                event = TransportEvent("continue", self.position_ticks / CLOCK_TICKS_PER_BEAT)
             elif kind == "stop":
                 self.running, self._armed = False, False
-                event = TransportEvent("stop", self.position_ticks / TICKS_PER_BEAT)
+                event = TransportEvent("stop", self.position_ticks / CLOCK_TICKS_PER_BEAT)
             elif kind == "songpos" and not self.running:
-                self.position_ticks = message.pos * (TICKS_PER_BEAT // 4)
+                self.position_ticks = message.pos * (CLOCK_TICKS_PER_BEAT // 4)
                 self._ticks.clear()
-                event = TransportEvent("songpos", self.position_ticks / TICKS_PER_BEAT)
+                event = TransportEvent("songpos", self.position_ticks / CLOCK_TICKS_PER_BEAT)
         if event is not None:
             self._emit(event)
 
@@ -112,7 +112,7 @@ class MidiClockFollower:
         with self._lock:
             if not self._transport_seen:  # clock with no Start ever seen: the DAW was already playing
                 self._transport_seen, self._armed = True, True
-                joined = TransportEvent("continue", self.position_ticks / TICKS_PER_BEAT)
+                joined = TransportEvent("continue", self.position_ticks / CLOCK_TICKS_PER_BEAT)
             if self._armed:  # the first tick after Start/Continue is the position itself
                 self._armed, self.running = False, True
                 tick = self.position_ticks
@@ -161,6 +161,6 @@ class MidiClockFollower:
         mean_stamp = sum(s for _, s in self._ticks) / count
         spread = sum((t - mean_tick) ** 2 for t, _ in self._ticks)
         slope = sum((t - mean_tick) * (s - mean_stamp) for t, s in self._ticks) / spread
-        low, high = 60.0 / (400.0 * TICKS_PER_BEAT), 60.0 / (20.0 * TICKS_PER_BEAT)
+        low, high = 60.0 / (MAX_BPM * CLOCK_TICKS_PER_BEAT), 60.0 / (MIN_BPM * CLOCK_TICKS_PER_BEAT)
         self._slope = min(max(slope, low), high)
         self._intercept = mean_stamp - self._slope * mean_tick

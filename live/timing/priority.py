@@ -6,7 +6,7 @@ real-time priority, the scheduler above the generator; both spend nearly all the
 (the scheduler spins at most a millisecond before a message), so neither can starve the machine.
 
 Both stay below JACK's own threads. jackd2 started without -P runs its server thread at SCHED_FIFO 10
-and every client's process thread at 5 (measured here), among them the thread that moves our notes from
+and every client's process thread at 5, among them the thread that moves our notes from
 rtmidi's buffer onto the port: above them, a generator step or the scheduler's spin could hold a core
 JACK needs. Any real-time priority is still above ordinary processes, which is what ours must beat.
 """

@@ -40,7 +40,7 @@ def test_a_model_fine_tuned_from_its_own_corpus_says_so_and_gives_the_base_time(
     assert "another composer's corpus" not in card
     assert "±3 semitones" not in card
     metadata["training"]["transpose"] = 3
-    assert "Trained with transposition up to ±3 semitones, not the design's ±6" in render_card(
+    assert "Trained with transposition up to ±3 semitones, not the default ±6" in render_card(
         {"palestrina": (metadata, 3_900_000)}
     )
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live.jack import JackServer, start_server
+from benchmarks.jack_clients import JackServer
+from tests.live.jack import start_server
 
 
 @pytest.fixture

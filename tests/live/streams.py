@@ -1,12 +1,13 @@
 """Reading what a stream of MIDI messages did: notes left sounding, notes held too long, the exit panic,
-a `--record` file's messages, and streams put in a form that can be compared."""
+and streams put in a form that can be compared."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import mido
+
+from continuo.live.music.midi import PANIC_CONTROLS
 
 
 def note_balance(messages: list[mido.Message]) -> set[tuple[int, int]]:
@@ -48,7 +49,7 @@ def sounding_spans(stream: list[tuple[float, mido.Message]]) -> list[tuple[float
             open_notes[key] = t
         elif releases(m) and key in open_notes:
             spans.append((open_notes.pop(key), t, key[0], key[1], index))
-        elif m.type == "control_change" and m.control in (120, 123):
+        elif m.type == "control_change" and m.control in PANIC_CONTROLS:
             for other in [k for k in open_notes if k[0] == m.channel]:
                 spans.append((open_notes.pop(other), t, other[0], other[1], index))
     return spans
@@ -68,17 +69,6 @@ def overlong_notes(
     tempo, with slack) before anything released them: a lost note-off, which a panic at the exit would hide
     from a test of note balance over the whole stream."""
     return [span for span in sounding_spans(stream) if span[1] - span[0] > longest_seconds]
-
-
-def recorded_messages(path: Path) -> list[tuple[float, mido.Message]]:
-    """(beat, message) of a --record file."""
-    midi = mido.MidiFile(path)
-    beat, found = 0.0, []
-    for message in midi.tracks[0]:
-        beat += message.time / midi.ticks_per_beat
-        if not message.is_meta:
-            found.append((beat, message))
-    return found
 
 
 def same_messages(a: list[mido.Message]) -> list[tuple[str, int, int, int]]:

@@ -14,11 +14,13 @@ import mido
 import numpy as np
 import pytest
 
-from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Performer, Score, continuo
-from tests.live.streams import longest_seconds, note_balance, onset_problems, overlong_notes, recorded_messages
+from benchmarks.jack_clients import JackServer, MonotonicReader, continuo, recorded_messages
+from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
+from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT
+from tests.live.jack import Performer, Score
+from tests.live.streams import longest_seconds, note_balance, onset_problems, overlong_notes
 
 pytestmark = pytest.mark.jack
-TICKS_PER_BEAT = 24
 PERIOD_MS = PERIOD / SAMPLE_RATE * 1000
 # A tick waits for the next JACK period to reach the engine, a note for the next period to leave it, and the
 # witness needs a moment to wake and stamp it: the most an onset exactly on the grid can measure.
@@ -43,8 +45,8 @@ def clock_score(start_at: float, tempi: list[tuple[float, int]]) -> tuple[Score,
     at = start_at + 0.05
     tick_rows = []
     for bpm, beats in tempi:
-        period = 60.0 / bpm / TICKS_PER_BEAT
-        for _ in range(beats * TICKS_PER_BEAT):
+        period = 60.0 / bpm / CLOCK_TICKS_PER_BEAT
+        for _ in range(beats * CLOCK_TICKS_PER_BEAT):
             tick_rows.append(len(score))
             score.append((at, mido.Message("clock")))
             at += period
@@ -109,8 +111,8 @@ def test_onsets_land_on_the_clock_grid_at_90_then_140_bpm(jack_server: JackServe
     assert not extra and len(missing) <= 1 and len(pairs) > 20
     errors, settled = [], {}
     for beat, at in pairs:
-        tick = round(beat * TICKS_PER_BEAT)
-        assert abs(beat * TICKS_PER_BEAT - tick) < 1e-6  # every class value is a whole number of ticks
+        tick = round(beat * CLOCK_TICKS_PER_BEAT)
+        assert abs(beat * CLOCK_TICKS_PER_BEAT - tick) < 1e-6  # every class value is a whole number of ticks
         section = "90" if beat < 8 else "140"
         if tick < len(tick_times) and (1 <= beat < 8 or beat >= 10):  # a beat or two to settle after a change
             errors.append((at - tick_times[tick]) * 1000)
@@ -131,9 +133,9 @@ def test_stop_silences_at_once_and_continue_after_spp_resumes_on_the_next_beat(
     resume_at = first[-1][0] + 0.5
     later: Score = [(resume_at, mido.Message("songpos", pos=32)), (resume_at + 0.1, mido.Message("continue"))]
     at = resume_at + 0.15
-    for _ in range(4 * TICKS_PER_BEAT):
+    for _ in range(4 * CLOCK_TICKS_PER_BEAT):
         later.append((at, mido.Message("clock")))
-        at += 60.0 / 120 / TICKS_PER_BEAT
+        at += 60.0 / 120 / CLOCK_TICKS_PER_BEAT
     sent, received, take = drive(jack_server, tmp_path, first + later, "--tempo", "120")
     stopped = sent[stop_row]
     held = note_balance([m for t, m in received if t <= stopped])
@@ -149,7 +151,7 @@ def test_stop_silences_at_once_and_continue_after_spp_resumes_on_the_next_beat(
     after = [b for b in beats if b > 6]  # notes due on beat 6 itself may leave just before the Stop arrives
     assert after and after[0] == 9.0  # SPP to beat 8 (32 sixteenths), Continue: the next beat is 9
     log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert [e["transport"] for e in log if e["what"] == "transport"] == ["start", "stop", "songpos", "continue"]
+    assert [e["transport"] for e in log if e["what"] == "transport"] == ["start", "stop", "locate", "continue"]
 
 
 def test_as_clock_master_it_sends_start_24_ticks_per_beat_and_notes_on_the_ticks(
@@ -170,8 +172,8 @@ def test_as_clock_master_it_sends_start_24_ticks_per_beat_and_notes_on_the_ticks
     # tempo; their mean over the run is the tempo the engine kept.
     interval_ms = (ticks[-1] - ticks[0]) / (len(ticks) - 1) * 1000
     print(f"clock out: {len(ticks)} ticks, mean interval {interval_ms:.3f} ms (150 BPM: 16.667)")
-    assert interval_ms == pytest.approx(60_000 / 150 / TICKS_PER_BEAT, abs=0.05)
-    assert len(ticks) >= 4.9 * 150 / 60 * TICKS_PER_BEAT
+    assert interval_ms == pytest.approx(60_000 / 150 / CLOCK_TICKS_PER_BEAT, abs=0.05)
+    assert len(ticks) >= 4.9 * 150 / 60 * CLOCK_TICKS_PER_BEAT
     # 5 s is longer than the longest note at 150 BPM (3.2 s): a note-off lost early in the run shows as an
     # overlong note even though the exit panic ends every note in the end.
     assert not overlong_notes([(t, m) for t, m in received if m.type != "clock"], longest_seconds(150))
@@ -238,7 +240,7 @@ def test_joins_a_clock_already_running_on_an_existing_port(jack_server: JackServ
     """No Start ever seen: ticks flowing from the DAW's port before and while the engine opens it."""
     import threading
 
-    period = 60.0 / 120 / TICKS_PER_BEAT
+    period = 60.0 / 120 / CLOCK_TICKS_PER_BEAT
     daw = Performer(jack_server, tmp_path, [(i * period, mido.Message("clock")) for i in range(8 * 48)])
     playing = threading.Thread(target=daw.perform)
     playing.start()

@@ -12,13 +12,13 @@ import mido
 import numpy as np
 import pytest
 
+from benchmarks.jack_clients import continuo, recorded_messages
 from continuo.live.engine.player import Player, PlayOptions
 from continuo.live.engine.recorder import Recorder
 from continuo.live.engine.scheduler import Scheduler
 from continuo.live.music.codec import Codec, Event
 from continuo.live.offline.generate import GenerateRequest, OfflineClock, Outputs, generate_files, play_out
-from tests.live.jack import continuo
-from tests.live.streams import note_balance, recorded_messages
+from tests.live.streams import note_balance
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,8 @@ import mido
 import pytest
 
 from continuo.live.engine.scheduler import Scheduler
-from continuo.live.timing.midi_clock import TICKS_PER_BEAT, MidiClockFollower, TransportEvent
+from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT
+from continuo.live.timing.midi_clock import MidiClockFollower, TransportEvent
 from tests.live.fakes import RecordingPort, fake_clock
 
 TICK = mido.Message("clock")
@@ -16,7 +17,7 @@ TICK = mido.Message("clock")
 
 def ticks(follower: MidiClockFollower, start: float, bpm: float, count: int, jitter: float = 0.0) -> float:
     """Send `count` ticks at `bpm` from `start` (seconds), each late by up to `jitter`; returns the next tick time."""
-    period = 60.0 / bpm / TICKS_PER_BEAT
+    period = 60.0 / bpm / CLOCK_TICKS_PER_BEAT
     rng = random.Random(1)
     for index in range(count):
         follower.handle(start + index * period + rng.uniform(0, jitter), TICK)
@@ -44,8 +45,8 @@ def test_tempo_is_estimated_through_jitter_and_follows_a_change() -> None:
     assert follower.bpm == pytest.approx(90, rel=0.01)
     ticks(follower, next_tick, 140, 96, jitter=0.0013)
     assert follower.bpm == pytest.approx(140, rel=0.01)
-    beat = follower.position_ticks / TICKS_PER_BEAT
-    period = 60 / 140 / TICKS_PER_BEAT
+    beat = follower.position_ticks / CLOCK_TICKS_PER_BEAT
+    period = 60 / 140 / CLOCK_TICKS_PER_BEAT
     expected = next_tick + 95 * period
     predicted = follower.seconds_at(beat)
     assert predicted is not None and abs(predicted - expected) < 0.0013  # within the jitter, not the old tempo
@@ -89,5 +90,5 @@ def test_as_clock_master_the_scheduler_sends_start_24_ticks_per_beat_and_stop() 
     scheduler.stop_clock()  # ... until the very end
     kinds = [m.type for m in port.sent]
     assert kinds[0] == "start" and kinds[-1] == "stop"
-    assert kinds.count("clock") == 2 * TICKS_PER_BEAT + 1  # beats 0..2 inclusive
-    assert kinds.index("note_on") == 1 + TICKS_PER_BEAT // 2 + 1  # the note at beat 0.5 follows its tick
+    assert kinds.count("clock") == 2 * CLOCK_TICKS_PER_BEAT + 1  # beats 0..2 inclusive
+    assert kinds.index("note_on") == 1 + CLOCK_TICKS_PER_BEAT // 2 + 1  # the note at beat 0.5 follows its tick

@@ -14,13 +14,14 @@ from pathlib import Path
 import mido
 import pytest
 
-from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Performer, Score, continuo, phrase
+from benchmarks.jack_clients import JackServer, MonotonicReader, continuo, recorded_messages
+from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
+from tests.live.jack import Performer, Score, phrase
 from tests.live.streams import (
     exit_panic_start,
     longest_seconds,
     note_balance,
     overlong_notes,
-    recorded_messages,
     sounding_spans,
 )
 

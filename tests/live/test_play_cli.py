@@ -11,8 +11,8 @@ from pathlib import Path
 import mido
 import pytest
 
-from tests.live.jack import continuo
-from tests.live.streams import note_balance, recorded_messages
+from benchmarks.jack_clients import continuo, recorded_messages
+from tests.live.streams import note_balance
 
 NO_JACK = dict(os.environ, JACK_DEFAULT_SERVER=f"absent-{time.time_ns()}", JACK_NO_START_SERVER="1")
 
@@ -38,6 +38,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["--output", "none", "--record", "take.mid", "--send-clock"], "no MIDI system to follow or send clock"),
         (["--record-part-minutes", "1"], "--record-part-minutes needs --record"),
         (["--record", "take.mid", "--record-part-minutes", "0"], "--record-part-minutes"),
+        # Checked before any port opens: without a MIDI system here, a later check would never be reached.
+        (["--input-name", "Ears", "--phrase-gap", "soon"], "--phrase-gap: expected a positive number"),
+        (["--input-name", "Ears", "--answer-length", "0beats"], "--answer-length"),
+        (["--input-name", "Ears", "--cc-map", "missing.json"], "--cc-map missing.json"),
+        (["--record", "no/such/folder/take.mid"], "--record no/such/folder/take.mid: folder"),
+        (["--log", "no/such/folder/log.jsonl"], "--log no/such/folder/log.jsonl: folder"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], expected: str) -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.live.jack import PERIOD, SAMPLE_RATE, JackServer, MonotonicReader, Reader, continuo
-from tests.live.streams import longest_seconds, note_balance, onset_problems, overlong_notes, recorded_messages, settled
+from benchmarks.jack_clients import JackServer, MonotonicReader, Reader, continuo, recorded_messages
+from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
+from tests.live.streams import longest_seconds, note_balance, onset_problems, overlong_notes, settled
 
 pytestmark = pytest.mark.jack
 BPM = 150.0
@@ -113,8 +114,9 @@ def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer,
     assert not onset_problems(list(error_ms), ONSET_MEDIAN_MS, ONSET_LATE_MS, ONSET_SPREAD_MS)
 
 
-# The engine starts its clock PlayOptions.lead_seconds (50 ms) ahead of beat 0 once it is ready to play; between
-# the port's opening and that moment it builds its session (scheduler, player, a full garbage collection).
+# The engine starts its clock LEAD_SECONDS (live/engine/options.py, 50 ms) ahead of beat 0 once it is
+# ready to play; between the port's opening and that moment it builds its session (scheduler, player, a
+# full garbage collection).
 # Bound: the lead, plus that setup and the witnesses' latency, from repeated runs with a margin.
 FIRST_NOTE_MS = (45.0, 90.0)
 

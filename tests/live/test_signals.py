@@ -18,7 +18,7 @@ import os, signal, threading, time
 from continuo.live.runner.signals import stop_on_signals
 
 stop = threading.Event()
-with stop_on_signals(stop):
+with stop_on_signals(stop.set):
     with stop._cond:
         os.kill(os.getpid(), signal.{name})
         time.sleep(0.2)  # the Python-level handler runs here, on this thread, lock held
@@ -39,7 +39,7 @@ def test_outside_the_block_ctrl_c_interrupts_as_usual() -> None:
     script = textwrap.dedent("""
         import os, signal, threading
         from continuo.live.runner.signals import stop_on_signals
-        with stop_on_signals(threading.Event()):
+        with stop_on_signals(threading.Event().set):
             pass
         try:
             os.kill(os.getpid(), signal.SIGINT)

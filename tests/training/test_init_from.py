@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from continuo.live.errors import ContinuoError
+from continuo.training.init_from import refuse_seen_pieces
 from continuo.training.loader import LoadReport
 from continuo.training.model import ModelConfig
 from continuo.training.runfolder import RunFolder
 from continuo.training.split import split_by_piece
-from continuo.training.train import TrainOptions, refuse_seen_pieces
+from continuo.training.train import TrainOptions
 from tests.training.test_split import pieces
 
 

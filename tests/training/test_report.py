@@ -7,11 +7,11 @@ import subprocess
 import numpy as np
 import pytest
 
+from benchmarks.jack_clients import continuo
 from continuo.export.model_card import render_report
 from continuo.live.music.codec import Codec
 from continuo.training.loader import Piece
 from continuo.training.report import Report, copy_rate, known_runs, pieces_copy_rate, seed_pieces, statistics
-from tests.live.jack import continuo
 
 CODEC = Codec()
 QUARTER, EIGHTH = CODEC.durations.index(1.0), CODEC.shifts.index(0.5)

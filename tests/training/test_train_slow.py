@@ -1,4 +1,6 @@
-"""A real, tiny training run on music21's Bach chorales, end to end through the command line."""
+"""A real, tiny training run on music21's Bach chorales through the command line: what training reads and
+writes, evaluation of the run, fine-tuning and its refusals, the leak check added afterwards, `--finish`,
+and the compiled model's losses."""
 
 from __future__ import annotations
 
@@ -12,31 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.training.test_loader import make_broken_folder
+from tests.training.conftest import continuo
 
 pytestmark = pytest.mark.slow
-
-
-def continuo(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "continuo.live", *args], capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, f"continuo {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    root = tmp_path_factory.mktemp("tiny")
-    corpus = continuo("corpus", "--composers", "bach", "--max-pieces", "12", "--out", str(root / "data"))
-    assert "bach: 12 written" in corpus.stdout
-    folder = root / "data" / "bach"
-    make_broken_folder(folder / "broken")  # three good scales, a duplicate and four bad files
-    trained = continuo(
-        "train", "--data", str(folder), "--name", "tiny", "--out", str(root / "run"),
-        "--epochs", "6", "--batch-size", "16", "--units", "64", "--patience", "10",
-    )  # fmt: skip
-    return folder, root / "run", trained.stdout
 
 
 def test_training_reads_the_good_files_and_reports_the_bad_ones(tiny_run: tuple[Path, Path, str]) -> None:
@@ -84,60 +64,11 @@ def test_evaluate_prints_one_json_object_with_baselines_and_leak_check(tiny_run:
     assert "5gram" in table and f"leak check: copied from {run / 'metrics.json'}" in table
 
 
-def test_export_writes_an_onnx_file_the_live_loader_accepts(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
-    folder, run, _ = tiny_run
-    out = tmp_path / "tiny.onnx"
-    result = continuo("export", str(run), "-o", str(out), "--seeds", str(tmp_path / "seeds"), "--seed-count", "2")
-    assert "max |ONNX - Keras| logit difference" in result.stdout
-    seeds = sorted((tmp_path / "seeds").glob("*.mid"))
-    manifest = json.loads((run / "manifest.json").read_text())
-    test_stems = {Path(p["name"]).stem for p in manifest["split"]["test"]}
-    assert len(seeds) == 2 and {s.stem for s in seeds} <= test_stems  # seeds come from test pieces only
-
-    import keras
-
-    from continuo.live.model.model_file import load_model
-    from continuo.training.model import keras_logits
-
-    model = load_model(str(out))
-    metadata = model.info.metadata
-    assert metadata["metrics"] == json.loads((run / "metrics.json").read_text())
-    assert metadata["parity"]["max_abs_logit_difference"] <= 1e-4
-    assert metadata["corpus"]["pieces"] == {"train": 11, "val": 2, "test": 2}
-    events = np.load(run / "pieces.npz")["test_events"][:30].astype(np.int64)[None]  # a real test phrase
-    expected = keras_logits(keras.models.load_model(run / "model.keras"))(events)
-    for want, got in zip(expected, model.logits(events)):
-        np.testing.assert_allclose(got, want, atol=1e-4)
-    assert not list(tmp_path.glob("*.partial"))
-    golden = metadata["golden"]
-    assert (tmp_path / "seeds" / golden["seed_file"]).exists()
-    seed_events = np.array(golden["events"], dtype=np.int64)[None]
-    for field, got in zip(("pitch", "duration", "shift"), model.logits(seed_events)):
-        np.testing.assert_allclose(got[0, -1], golden["last_logits"][field], atol=1e-4)
-
-    scored = json.loads(continuo("evaluate", "--model", str(out), "--data", str(folder), "--json").stdout)
-    for head, score in metadata["metrics"]["model"].items():  # the ONNX file scores as the Keras run did
-        assert scored["model"][head] == pytest.approx(score, abs=1e-4)
-    assert scored["5gram"] == metadata["metrics"]["5gram"]
-
-
-@pytest.fixture(scope="module")
-def tiny_format_2_run(tiny_run: tuple[Path, Path, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny run fine-tuned (same data and seed) into format 2: duration logits per shift class."""
-    folder, base, _ = tiny_run
-    out = tmp_path_factory.mktemp("tiny2") / "run"
-    continuo(
-        "train", "--data", str(folder), "--name", "tiny", "--out", str(out), "--epochs", "3", "--batch-size", "16",
-        "--units", "64", "--init-from", str(base), "--duration-given-shift", "--no-leak-check",
-    )  # fmt: skip
-    return out
-
-
 def test_a_format_2_model_starts_from_its_format_1_base(tiny_run: tuple[Path, Path, str]) -> None:
     from continuo.live.music.codec import Codec
+    from continuo.training.init_from import load_initial_weights
     from continuo.training.model import ModelConfig, build_model, keras_logits
     from continuo.training.runfolder import RunFolder
-    from continuo.training.train import load_initial_weights
 
     base = tiny_run[1]
     config = ModelConfig(units=64, duration_given_shift=True)
@@ -149,34 +80,6 @@ def test_a_format_2_model_starts_from_its_format_1_base(tiny_run: tuple[Path, Pa
     assert duration.shape == (1, 30, Codec().n_shifts, Codec().n_durations)
     for shift in range(duration.shape[2]):  # every row starts as the base's own duration logits
         np.testing.assert_allclose(duration[:, :, shift], base_duration, atol=1e-5)
-
-
-def test_a_format_2_run_exports_and_scores_as_its_keras_run(
-    tiny_run: tuple[Path, Path, str], tiny_format_2_run: Path, tmp_path: Path
-) -> None:
-    from continuo.live.engine.generator import Generator
-    from continuo.live.model.model_file import load_model
-    from continuo.live.music.codec import Event
-
-    folder, run = tiny_run[0], tiny_format_2_run
-    stored = json.loads((run / "metrics.json").read_text())
-    assert 0 < stored["model"]["duration_marginal"]["top1"] <= 1  # scored before the shift is known, too
-    out = tmp_path / "tiny2.onnx"
-    continuo("export", str(run), "-o", str(out), "--seeds", str(tmp_path / "seeds"), "--seed-count", "1")
-    model = load_model(str(out))
-    assert model.info.format_version == 2 and model.info.metadata["parity"]["max_abs_logit_difference"] <= 1e-4
-    golden = model.info.metadata["golden"]
-    seed_events = np.array(golden["events"], dtype=np.int64)[None]
-    for field, got in zip(("pitch", "duration", "shift"), model.logits(seed_events)):
-        np.testing.assert_allclose(got[0, -1], golden["last_logits"][field], atol=1e-4)
-    scored = json.loads(continuo("evaluate", "--model", str(out), "--data", str(folder), "--json").stdout)
-    for head, score in stored["model"].items():
-        assert scored["model"][head] == pytest.approx(score, abs=1e-4)
-    generator = Generator(model, model.info.window, [Event(*e) for e in golden["events"]], seed=0)
-    events = [generator.next_event() for _ in range(20)]
-    assert all(
-        0 <= e.duration < model.info.codec.n_durations and 0 <= e.shift < model.info.codec.n_shifts for e in events
-    )
 
 
 def test_fine_tuning_from_a_run_that_saw_the_test_pieces_is_refused_before_any_folder(
@@ -271,29 +174,11 @@ def test_a_fit_whose_evaluation_was_interrupted_is_finished_without_retraining(
     assert wrong_seed.stderr.strip().count("\n") == 0 and "seed 0" in wrong_seed.stderr
 
 
-def test_report_averages_several_streams_of_an_exported_model(tiny_run: tuple[Path, Path, str], tmp_path: Path) -> None:
-    pytest.importorskip("muspy")
-    folder, run, _ = tiny_run
-    out = tmp_path / "tiny.onnx"
-    continuo("export", str(run), "-o", str(out))
-    report = ("report", "--model", str(out), "--data", str(folder), "--events", "64", "--seed-composer", "bach")
-    two = json.loads(continuo(*report, "--streams", "2", "--seed", "5", "--json").stdout)
-    assert two["streams"] == 2 and two["first_seed"] == 5 and two["events"] == 64
-    assert two["seed"].startswith("5: ") and "; 6: " in two["seed"]
-    first = json.loads(continuo(*report, "--seed", "5", "--json").stdout)
-    second = json.loads(continuo(*report, "--seed", "6", "--json").stdout)
-    for name, value in two["generated"].items():  # stretches are whole streams here: the mean of the two
-        assert value == pytest.approx((first["generated"][name] + second["generated"][name]) / 2)
-    assert two["copy_rate"] == pytest.approx((first["copy_rate"] + second["copy_rate"]) / 2)
-    nucleus = json.loads(continuo(*report, "--seed", "5", "--top-p", "0.5", "--json").stdout)
-    assert nucleus["top_p"] == 0.5 and nucleus["generated"] != first["generated"]
-
-
 def test_a_model_without_a_layer_of_its_base_refuses_the_base(tiny_run: tuple[Path, Path, str]) -> None:
     from continuo.live.errors import ContinuoError
     from continuo.live.music.codec import Codec
+    from continuo.training.init_from import load_initial_weights
     from continuo.training.model import ModelConfig, build_model
-    from continuo.training.train import load_initial_weights
 
     run = tiny_run[1]
     codec = Codec.from_json(json.loads((run / "run.json").read_text())["codec"])
@@ -335,8 +220,8 @@ def test_the_format_2_loss_and_accuracy_score_the_row_of_the_true_shift() -> Non
 def test_a_format_1_model_cannot_start_from_a_format_2_run(tiny_format_2_run: Path) -> None:
     from continuo.live.errors import ContinuoError
     from continuo.live.music.codec import Codec
+    from continuo.training.init_from import load_initial_weights
     from continuo.training.model import ModelConfig, build_model
-    from continuo.training.train import load_initial_weights
 
     config = ModelConfig(units=64)
     with pytest.raises(ContinuoError, match="is a format-2 run: add --duration-given-shift to fine-tune it"):

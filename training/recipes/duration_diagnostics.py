@@ -32,12 +32,14 @@ from typing import Any
 
 import numpy as np
 
+from continuo.live.music.codec import FIELDS
 from continuo.training.loader import Piece
-from continuo.training.model import keras_logits
+from continuo.training.model import ModelConfig, keras_logits
 from continuo.training.runfolder import RunFolder
-from continuo.training.scoring import FIELDS, context_windows, score_model
-from continuo.training.windows import DESIGN_TRANSPOSE, as_inputs_targets, epoch_windows, tiled_windows
+from continuo.training.scoring import context_windows, score_model
+from continuo.training.windows import DEFAULT_TRANSPOSE, as_inputs_targets, epoch_windows, tiled_windows
 
+WINDOW = ModelConfig().window  # the context the shipped models are trained and scored with
 PHASE_STEPS = 24  # per beat: every duration and shift class is a whole number of 24ths
 
 
@@ -46,7 +48,7 @@ def errors(run_path: Path) -> None:
 
     run = RunFolder(run_path)
     durations = run.read_json("run.json")["codec"]["durations"]
-    inputs, positions, targets = context_windows(run.read_split().val, 30)
+    inputs, positions, targets = context_windows(run.read_split().val, WINDOW)
     logits = keras_logits(run.load_model())
     rows = [np.asarray(logits(inputs[begin : begin + 512])[1]) for begin in range(0, len(inputs), 512)]
     predicted = np.concatenate(rows)[positions[:, 0], positions[:, 1]].argmax(axis=-1)
@@ -85,9 +87,9 @@ def _train_new_head(run: RunFolder, model: Any, feeds: Feeds, train: Sequence[Pi
                     epochs: int, seed: int, what: str) -> None:  # fmt: skip
     """Fit the new head epoch by epoch; print its validation duration top-1 and the run's own."""
     rng = np.random.default_rng(seed)
-    validation = feeds(tiled_windows(val, 30))
+    validation = feeds(tiled_windows(val, WINDOW))
     for epoch in range(epochs):
-        model.fit(*feeds(epoch_windows(train, 30, rng, DESIGN_TRANSPOSE)), batch_size=32, epochs=1, verbose=0)
+        model.fit(*feeds(epoch_windows(train, WINDOW, rng, DEFAULT_TRANSPOSE)), batch_size=32, epochs=1, verbose=0)
         accuracy = model.evaluate(*validation, verbose=0)[1]
         print(f"epoch {epoch + 1}: validation duration top-1, {what}: {accuracy:.4f}", flush=True)
     best_epoch = run.read_json("run.json")["best_epoch"]  # counted from 1; history.csv counts from 0
@@ -150,9 +152,9 @@ def phase(run_path: Path, epochs: int, seed: int, control: bool, of_next: bool) 
 
 
 def _validation_scores(model: Any, pieces: Sequence[Piece], window: int) -> str:
-    """Top-1 per head with `window` events of context and with the design's 30."""
+    """Top-1 per head with `window` events of context and with the shipped models' WINDOW."""
     found = []
-    for context in (window, 30):
+    for context in (window, WINDOW):
         scores = score_model(keras_logits(model), pieces, context)
         found.append(f"context {context}: " + ", ".join(f"{field} {scores[field].top1:.4f}" for field in FIELDS))
     return "; ".join(found)
@@ -169,7 +171,7 @@ def long_context(run_path: Path, window: int, epochs: int, seed: int, learning_r
     print(f"before: {_validation_scores(model, split.val, window)}")
     rng = np.random.default_rng(seed)
     for epoch in range(epochs):
-        given, targets = as_inputs_targets(epoch_windows(split.train, window, rng, DESIGN_TRANSPOSE))
+        given, targets = as_inputs_targets(epoch_windows(split.train, window, rng, DEFAULT_TRANSPOSE))
         model.fit(given, targets, batch_size=32, epochs=1, verbose=0)
         if (epoch + 1) % 3 == 0 or epoch + 1 == epochs:
             print(f"epoch {epoch + 1}: {_validation_scores(model, split.val, window)}", flush=True)

@@ -3,7 +3,7 @@
 JACK's dummy driver keeps time with its own frame counter, which loses time when the machine is
 busy; this witness shares the engine's clock (CLOCK_MONOTONIC) instead, so it can judge drift.
 
-    python -m tests.live.monotonic_reader OUT.json [CLIENT]   (port `CLIENT:in`, default `monotonic:in`;
+    python -m benchmarks.monotonic_reader OUT.json [CLIENT]   (port `CLIENT:in`, default `monotonic:in`;
     SIGTERM writes OUT.json)
 """
 
@@ -29,7 +29,8 @@ def main() -> None:
     reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
     reader.open_virtual_port("in")
     done = threading.Event()
-    with stop_on_signals(done):  # not done.set() in a handler: it can hang inside done.wait() (live/runner/signals.py)
+    # The watcher thread sets `done`, never a signal handler: that can hang inside done.wait() (live/runner/signals.py).
+    with stop_on_signals(done.set):
         print("ready", flush=True)
         done.wait()
     with open(sys.argv[1], "w") as out:

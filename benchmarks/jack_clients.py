@@ -1,0 +1,185 @@
+"""A private JACK server on the dummy driver and the clients that witness what reaches its ports.
+
+The benchmarks and the `jack` tests share them. `Reader` is JACK's own `jack_midi_dump -a`: every
+event with the absolute frame at which it reached the port, the best witness there is of what a synth
+on the port would have received. `MonotonicReader` stamps arrivals with the engine's own clock.
+`recorded_messages` reads what the engine says it sent (its --record file), to compare with both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import mido
+
+from continuo.live.midi_io.jack_server import SAMPLE_RATE, dummy_server_command
+
+JACK_TOOLS = ("jackd", "jack_midi_dump", "jack_lsp", "jack_connect")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def missing_jack_tools() -> list[str]:
+    return [tool for tool in JACK_TOOLS if shutil.which(tool) is None]
+
+
+@dataclass
+class JackServer:
+    name: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def late_clients(self) -> Counter[str]:
+        """Clients jackd reported as late ("was not finished", an xrun) so far, with how often."""
+        text = self.log.read_text(errors="replace")
+        return Counter(line.split("client = ")[1].split()[0] for line in text.splitlines() if "not finished" in line)
+
+    def ports(self) -> list[str]:
+        result = subprocess.run(["jack_lsp"], env=self.env, capture_output=True, text=True, timeout=10)
+        return result.stdout.split("\n") if result.returncode == 0 else []
+
+    def wait_for_port(self, port: str, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while port not in self.ports():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"JACK port {port} did not appear; ports: {self.ports()}")
+            time.sleep(0.02)
+
+    def connect(self, source: str, destination: str) -> None:
+        subprocess.run(["jack_connect", source, destination], env=self.env, check=True, timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.unlink(missing_ok=True)
+
+
+def start_server() -> JackServer:
+    """A new private server (real-time scheduling where the system allows it), its jackd output in a log."""
+    missing = missing_jack_tools()
+    if missing:
+        raise RuntimeError(f"JACK tools missing: {', '.join(missing)} (install jackd2)")
+    name = f"continuo-test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1", PYTHONUNBUFFERED="1")
+    log = Path(tempfile.gettempdir()) / f"{name}.log"
+    with log.open("wb") as output:  # jackd keeps its own descriptor
+        process = subprocess.Popen(
+            dummy_server_command("jackd", name, realtime=True),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = JackServer(name, env, process, log)
+    deadline = time.monotonic() + 10
+    while not server.ports():
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"jackd did not start (exit code {process.poll()})")
+        time.sleep(0.05)
+    return server
+
+
+@dataclass(frozen=True)
+class Received:
+    frame: int
+    message: mido.Message
+
+    @property
+    def seconds(self) -> float:
+        return self.frame / SAMPLE_RATE
+
+
+class Reader:
+    """`jack_midi_dump -a CLIENT`, line-buffered into a file that can be read at any moment."""
+
+    def __init__(self, server: JackServer, folder: Path, client: str) -> None:
+        self.port = f"{client}:input"
+        self.path = folder / f"{client}.txt"
+        self.stream = self.path.open("wb")
+        self.process = subprocess.Popen(
+            ["stdbuf", "-oL", "jack_midi_dump", "-a", client],
+            env=server.env,
+            stdout=self.stream,
+            stderr=subprocess.STDOUT,
+        )
+        server.wait_for_port(self.port)
+
+    def received(self) -> list[Received]:
+        found = []
+        for line in self.path.read_text(errors="replace").splitlines():
+            head, _, rest = line.partition(":")
+            if not head.strip().isdigit():
+                continue
+            data = []
+            for word in rest.split():
+                if len(word) != 2:
+                    break
+                try:
+                    data.append(int(word, 16))
+                except ValueError:
+                    break
+            if data:
+                found.append(Received(int(head), mido.Message.from_bytes(data)))
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=5)
+        self.stream.close()
+
+
+class MonotonicReader:
+    """benchmarks/monotonic_reader.py as a process: arrival times on the engine's own clock."""
+
+    def __init__(self, server: JackServer, folder: Path, client: str = "monotonic") -> None:
+        self.port = f"{client}:in"
+        self.path = folder / f"{client}.json"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.monotonic_reader", str(self.path), client],
+            env=server.env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+        server.wait_for_port(self.port)
+
+    def stop(self) -> list[tuple[float, mido.Message]]:
+        return [(stamp, mido.Message.from_bytes(data)) for stamp, data in self.stop_raw()]
+
+    def stop_raw(self) -> list[tuple[float, list[int]]]:
+        """Stop; every event as the bytes JACK delivered (a flood's garbage included)."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        return [(stamp, data) for stamp, data in json.loads(self.path.read_text())]
+
+
+def continuo(*args: str) -> list[str]:
+    """The command line of a `continuo` process run by this interpreter."""
+    return [sys.executable, "-m", "continuo.live", *args]
+
+
+def recorded_messages(path: Path) -> list[tuple[float, mido.Message]]:
+    """(beat, message) of a --record file."""
+    midi = mido.MidiFile(path)
+    beat, found = 0.0, []
+    for message in midi.tracks[0]:
+        beat += message.time / midi.ticks_per_beat
+        if not message.is_meta:
+            found.append((beat, message))
+    return found

@@ -1,0 +1,87 @@
+"""The `continuo` command: one entry point, one subcommand per job (docs/ARCHITECTURE.md).
+
+The live path's commands are defined in this package; the training and export packages register
+theirs (live/cli/subcommand.py), so the live path never imports them. Only argparse and the argument
+definitions load at start-up: each command imports what it needs when it runs, so `continuo play`
+never pays for (or needs) TensorFlow. Exit codes (live/errors.py): EXIT_OK, EXIT_USAGE for usage
+errors and bad input, EXIT_FAILURE for failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+from continuo.live.cli.models import MODELS
+from continuo.live.cli.offline import GENERATE
+from continuo.live.cli.play import PLAY
+from continuo.live.cli.ports import PORTS
+from continuo.live.cli.subcommand import TRAIN_EXTRA_HINT, Subcommand, registered_commands
+from continuo.live.errors import EXIT_USAGE, ContinuoError
+
+LIVE_COMMANDS = (PLAY, GENERATE, PORTS, MODELS)
+INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
+
+def available_commands() -> dict[str, Subcommand]:
+    """The live path's commands, then those installed packages register (a live command's name wins)."""
+    commands = {command.name: command for command in LIVE_COMMANDS}
+    for name, command in registered_commands().items():
+        commands.setdefault(name, command)
+    return commands
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad value is one line naming the flag and the value; unknown flags still get the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument --") and ("expected " in message or "invalid " in message):
+            self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        super().error(message)
+
+
+def build_parser(commands: Mapping[str, Subcommand] | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="continuo", description="Real-time MIDI generation from per-composer neural models.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in (available_commands() if commands is None else commands).values():
+        if command.help is None:  # run only by another command
+            continue
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(sub)
+        sub.set_defaults(handler=command.run)
+    return parser
+
+
+def _unknown_command(words: Sequence[str], commands: Mapping[str, Subcommand]) -> str | None:
+    """The command word, if it names no subcommand here (the options before it are all flags)."""
+    typed = next((word for word in words if not word.startswith("-")), None)
+    listed = [name for name, command in commands.items() if command.help is not None]
+    return typed if typed is not None and typed not in listed else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    commands = available_commands()
+    unknown = _unknown_command(words, commands)
+    if unknown is not None:
+        listed = ", ".join(name for name, command in commands.items() if command.help is not None)
+        print(
+            f"continuo: error: no command {unknown!r} among {listed}; "
+            f"for the training and export commands, {TRAIN_EXTRA_HINT}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    args = build_parser(commands).parse_args(words)
+    try:
+        return int(args.handler(args))
+    except ContinuoError as error:
+        print(f"continuo {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # an output path that cannot be written, a folder that is a file...
+        print(f"continuo {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"continuo {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED

@@ -1,0 +1,30 @@
+"""Argparse value types that name what they expected and what they got."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
+
+
+def bounded(convert: Callable[[str], Number], fits: Callable[[Number], bool], expected: str) -> Callable[[str], Number]:
+    """An argparse type: `convert` the text, and refuse a value that does not fit, saying what was `expected`."""
+
+    def parse(text: str) -> Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not fits(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
+positive_float = bounded(float, lambda v: v > 0, "a number above 0")
+channel = bounded(int, lambda v: 1 <= v <= 16, "a MIDI channel from 1 to 16")
+velocity = bounded(int, lambda v: 1 <= v <= 127, "a velocity from 1 to 127")
