@@ -35,7 +35,7 @@ def main() -> None:
         done.wait()
     with open(sys.argv[1], "w") as out:
         json.dump(stamps, out)
-    os._exit(0)  # never close an rtmidi JACK client at exit (PLATFORM-NOTES)
+    os._exit(0)  # never close an rtmidi JACK client at exit: libjack can abort in it
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def main() -> None:
     with open(out, "w") as file:
         json.dump(intended, file)
     del started
-    os._exit(0)  # never close an rtmidi JACK client at exit (PLATFORM-NOTES)
+    os._exit(0)  # never close an rtmidi JACK client at exit: libjack can abort in it
 
 
 if __name__ == "__main__":

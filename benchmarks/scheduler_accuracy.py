@@ -9,7 +9,6 @@ above them (ABOVE_JACK_PRIORITY), in alternating rounds.
 from __future__ import annotations
 
 import time
-from collections import deque
 from typing import Any
 
 import mido
@@ -32,9 +31,8 @@ class _NullPort:
 
 def _lateness(events: int, priority: int = SCHEDULER_PRIORITY) -> np.ndarray:
     clock = TempoClock(BPM)
-    scheduler = Scheduler(_NullPort(), clock)
+    scheduler = Scheduler(_NullPort(), clock, lateness_samples=events)
     scheduler.priority = priority
-    scheduler.lateness = deque()
     clock.start(clock.now() + 0.2)
     for index in range(events):
         scheduler.note(60 + index % 12, 80, 0, index * STEP_BEATS, index * STEP_BEATS + STEP_BEATS / 2)

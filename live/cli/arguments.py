@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import TypeVar
 
+from continuo.live.music.midi import CHANNELS, MAX_DATA
+
 Number = TypeVar("Number", int, float)
 
 
@@ -26,5 +28,5 @@ def bounded(convert: Callable[[str], Number], fits: Callable[[Number], bool], ex
 
 positive_int = bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
 positive_float = bounded(float, lambda v: v > 0, "a number above 0")
-channel = bounded(int, lambda v: 1 <= v <= 16, "a MIDI channel from 1 to 16")
-velocity = bounded(int, lambda v: 1 <= v <= 127, "a velocity from 1 to 127")
+channel = bounded(int, lambda v: 1 <= v <= CHANNELS, f"a MIDI channel from 1 to {CHANNELS}")
+velocity = bounded(int, lambda v: 1 <= v <= MAX_DATA, f"a velocity from 1 to {MAX_DATA}")

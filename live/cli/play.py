@@ -8,6 +8,7 @@ from pathlib import Path
 from continuo.live.cli.arguments import channel, positive_float, velocity
 from continuo.live.cli.ports import add_backend_argument, print_ports
 from continuo.live.cli.subcommand import Subcommand
+from continuo.live.engine.commands import MODES
 
 
 def add_play_arguments(play: argparse.ArgumentParser) -> None:
@@ -31,9 +32,7 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     listen.add_argument("--input-port", help="listen to this existing MIDI input port (a keyboard)")
     listen.add_argument("--input-name", help="listen on a new virtual input port of this name")
     play.add_argument("--input-channel", type=channel, help="only hear this input channel, 1-16 (default: all)")
-    play.add_argument(
-        "--mode", choices=("continue", "call-response", "accompany"), default="continue", help="(default continue)"
-    )
+    play.add_argument("--mode", choices=MODES, default="continue", help="(default continue)")
     play.add_argument("--phrase-gap", default="500ms", help="call-response: silence that ends a phrase (500ms, 1beat)")
     play.add_argument("--answer-length", default="8beats", help="call-response: answer length (8beats, 16events)")
     play.add_argument(

@@ -25,6 +25,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
 }
 MODES = ("continue", "call-response", "accompany")
 TRANSPORT_KINDS = ("start", "stop", "continue", "locate")
+LOGGED_TRANSPORT = {"locate": "songpos"}  # the log names transport changes as MIDI does
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ Command = SetParameter | SwitchModel | SelectProgram | ChangeMode | Panic | Stop
 
 
 def check_command(command: Command) -> None:
-    """Raise ValueError naming what is wrong with a command, before it is queued or applied."""
+    """Raise ValueError naming what is wrong with a command: the engine checks each before applying it,
+    and a command source may check first to answer its user at once."""
     if isinstance(command, SetParameter):
         if command.name not in PARAMETER_RANGES:
             raise ValueError(f"unknown parameter {command.name!r} (one of {', '.join(PARAMETER_RANGES)})")

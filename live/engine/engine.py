@@ -1,8 +1,9 @@
 """The engine: the one owner of a running performance, changed only by commands (docs/ARCHITECTURE.md).
 
 It holds the model, the generator (window and sampling settings), the player (velocity, phrase), the
-scheduler (what sounds), the clock, the mode with the performer's phrase, the transport and the take.
-Its `run` loop is the only thread that changes them: each round it places notes a bounded lookahead
+scheduler (what sounds), the tempo, the mode with the performer's phrase, the transport and the take.
+Its `run` loop is the only thread that changes them (a MIDI clock follower's fit is the clock port's
+own, fed by its reader; the engine only reads it): each round it places notes a bounded lookahead
 ahead, publishes a snapshot, lets the caller do its between-steps work, then waits for commands (at
 most a poll interval, less when a phrase gap is about to close) and applies every queued one. A
 command therefore acts within one generation step of arriving, and the scheduler thread, which only
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 import math
 import queue
-from collections import deque
 from collections.abc import Callable
 
 from continuo.live.engine.commands import (
+    LOGGED_TRANSPORT,
     ChangeMode,
     Command,
     Panic,
@@ -41,9 +42,9 @@ from continuo.live.engine.options import (
     EngineOptions,
 )
 from continuo.live.engine.performance import Performance
-from continuo.live.engine.player import BEAT_TOLERANCE, Player, PlayOptions, PortFailedError
+from continuo.live.engine.player import BEAT_TOLERANCE, Player, PlayOptions
 from continuo.live.engine.sampler import SamplingSettings
-from continuo.live.engine.scheduler import Output, Scheduler
+from continuo.live.engine.scheduler import Output, PortFailedError, Scheduler
 from continuo.live.engine.sent import Sent
 from continuo.live.engine.take import Take
 from continuo.live.errors import ContinuoError
@@ -67,10 +68,8 @@ class Engine:
         self.options, self.model, self.generator, self.clock, self.take = options, model, generator, clock, take
         self.log, self._load = log, load
         self.sent = Sent(take)
-        self.scheduler = Scheduler(output, clock, self.sent)
-        self.scheduler.send_clock = options.send_clock
-        if options.keep_lateness:
-            self.scheduler.lateness = deque(maxlen=LATENESS_SAMPLES)
+        lateness = LATENESS_SAMPLES if options.keep_lateness else None
+        self.scheduler = Scheduler(output, clock, self.sent, options.send_clock, lateness)
         codec = model.info.codec
         self.player = Player(generator, codec, clock, self.scheduler, PlayOptions(options.channel, options.velocity))
         self.follow_velocity = options.follow_velocity
@@ -80,10 +79,8 @@ class Engine:
         self.transport = "waiting for Start" if clock.follows_transport else ""
         if clock.follows_transport or not self.mode.plays_alone:
             self.player.halt()  # until the DAW's Start or Continue, or the performer's phrase
-        self.last_change = ""
-        self.running = False
+        self.last_change, self.running, self._stop_requested = "", False, False
         self.take_failure: str | None = None  # why parts of the take could not be written, if so
-        self._stop_requested = False
         # The one queue every command source feeds (created first when port callbacks must feed it early).
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue() if commands is None else commands
         self._snapshot = self._make_snapshot()
@@ -125,7 +122,7 @@ class Engine:
                     return
                 horizon = clock.beat_at(now) + LOOKAHEAD_SECONDS * clock.bpm / 60.0
                 scheduler.queue_clock(horizon)
-                player.schedule_until(horizon)
+                player.schedule_until(horizon, lambda: not self._commands.empty())
                 self._publish()
                 if between_steps is not None:
                     between_steps()
@@ -142,14 +139,17 @@ class Engine:
         self.scheduler.stop()
         try:
             self.scheduler.panic()
-        except Exception as error:  # the port is gone: nothing can sound on it any more
-            failure = str(error) or type(error).__name__
+        except PortFailedError as error:  # the port is gone: nothing can sound on it any more
+            failure = str(error)
         if self.take is not None:
-            self.take_failure = self.take.finish()
+            try:
+                self.take_failure = self.take.finish()
+            except OSError as error:  # a full disk, a folder gone: the rest of the way out still runs
+                self.take_failure = f"{self.take.path}: {error.strerror or error}"
         try:
             self.scheduler.stop_clock()
-        except Exception as error:
-            failure = failure or str(error) or type(error).__name__
+        except PortFailedError as error:
+            failure = failure or str(error)
         self._publish()
         return failure
 
@@ -166,7 +166,7 @@ class Engine:
         """Apply one command now (the engine's thread only; other threads `submit`)."""
         try:
             check_command(command)
-        except ValueError as error:
+        except (ValueError, TypeError) as error:  # TypeError: a malformed command (a list for a number...)
             self._changed(f"refused: {error}")
             return
         if isinstance(command, PerformerNote):
@@ -256,7 +256,7 @@ class Engine:
     def _panic(self) -> None:
         self.player.halt()
         self.scheduler.panic()
-        self.mode.after_panic(self._resume_beat())
+        self.mode.silenced(self._resume_beat())
         self._changed("panic: all notes off")
 
     def _transport(self, command: Transport) -> None:
@@ -264,6 +264,7 @@ class Engine:
             self.player.halt()
             self.scheduler.flush()
             self.transport = "stopped"
+            self.mode.silenced(None)
         elif command.kind in ("start", "continue"):
             self.transport = "playing"
             if self.mode.plays_alone:
@@ -272,7 +273,7 @@ class Engine:
                 self.player.begin_phrase(math.floor(command.beat) + 1.0)
         elif command.kind == "locate":
             self.transport = f"stopped at beat {command.beat:g}"
-        self.log("transport", transport=command.kind, beat=command.beat)
+        self.log("transport", transport=LOGGED_TRANSPORT.get(command.kind, command.kind), beat=command.beat)
 
     # -- the picture of it ----------------------------------------------------------------------
     def _publish(self) -> None:

@@ -24,10 +24,11 @@ from continuo.live.engine.performance import Performance, to_events
 from continuo.live.engine.player import Player
 from continuo.live.engine.scheduler import Scheduler
 from continuo.live.music.codec import PITCH_CLASSES, Codec
+from continuo.live.music.midi import OCTAVE
 from continuo.live.timing.clock import Clock
 
 ANSWER_LEAD_SECONDS = 0.003  # the first answer note: just after its inference
-MIN_PITCH_CLASSES = 3  # before this many distinct pitch classes, accompany keeps only the register
+MIN_NOTE_NAMES = 3  # before this many distinct note names (pitch mod 12), accompany keeps only the register
 Log = Callable[..., None]
 
 
@@ -67,8 +68,8 @@ class Mode:
     def leave(self) -> None:
         """Hand over to another mode."""
 
-    def after_panic(self, resume_beat: float | None) -> None:
-        """Everything was silenced; play on from `resume_beat` unless the music must wait."""
+    def silenced(self, resume_beat: float | None) -> None:
+        """Everything was silenced (a panic, the DAW's Stop); play on from `resume_beat` unless None."""
         if resume_beat is not None:
             self.stage.player.begin_phrase(resume_beat)
 
@@ -115,10 +116,10 @@ class AccompanyMode(Mode):
             return None
         low, high = self.stage.generator.pitch_range
         pitches = np.arange(PITCH_CLASSES)
-        mask: np.ndarray = (pitches >= max(low, min(heard) - 12)) & (pitches <= min(high, max(heard)))
-        classes = {p % 12 for p in heard}
-        if len(classes) >= MIN_PITCH_CLASSES:
-            mask &= np.isin(pitches % 12, sorted(classes))
+        mask: np.ndarray = (pitches >= max(low, min(heard) - OCTAVE)) & (pitches <= min(high, max(heard)))
+        classes = {p % OCTAVE for p in heard}
+        if len(classes) >= MIN_NOTE_NAMES:
+            mask &= np.isin(pitches % OCTAVE, sorted(classes))
         return mask if mask.any() else None
 
 
@@ -134,8 +135,12 @@ class CallResponseMode(Mode):
     def enter(self, resume_beat: float | None) -> None:
         self._listen("listening")
 
-    def after_panic(self, resume_beat: float | None) -> None:
+    def silenced(self, resume_beat: float | None) -> None:
         self._listen("listening")
+
+    def leave(self) -> None:
+        """An answer in progress ends here, so the next mode starts its own phrase."""
+        self._listen("")
 
     def on_note_on(self) -> None:
         if self.answering:  # the performer plays over the answer: stop it now and listen
@@ -157,7 +162,7 @@ class CallResponseMode(Mode):
     def step(self, now: float) -> None:
         stage = self.stage
         if self.answering:
-            if stage.player.finished and stage.scheduler.pending == 0:
+            if stage.player.finished and stage.scheduler.pending_notes == 0:
                 self.answering = False
                 stage.player.halt()
                 self.status = "listening"

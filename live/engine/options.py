@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from continuo.live.engine.modes import ModeOptions
+from continuo.live.engine.player import DEFAULT_VELOCITY
 
 LOOKAHEAD_SECONDS = 0.25  # how far ahead of the music notes are placed: a change reaches the sound this soon
 LEAD_SECONDS = 0.05  # beat 0 falls this long after the loop starts, so the first note is not late
@@ -17,7 +18,7 @@ LATENESS_SAMPLES = 1_000_000  # --timing-report keeps at most this many note-on 
 @dataclass(frozen=True)
 class EngineOptions:
     channel: int = 0  # 0-15 on the wire
-    velocity: int = 80
+    velocity: int = DEFAULT_VELOCITY
     follow_velocity: bool = True  # take the performer's dynamics until a velocity is set
     mode: str = "continue"
     mode_options: ModeOptions = field(default_factory=ModeOptions)

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from continuo.live.music.codec import Codec, Event, Note
+from continuo.live.music.midi import OCTAVE
 
-RECENT_VELOCITIES = 8
+RECENT_VELOCITIES = 8  # the performer's dynamics: the mean of this many last note-ons
+RECENT_PITCHES = 32  # what accompany's register and note names are taken from
+SHORTEST_BEATS = 1e-3  # a key released as it is struck still lasts this long
 
 
 @dataclass
@@ -27,12 +30,12 @@ class PlayedNote:
 
 def fold_into_range(pitch: int, low: int, high: int) -> int:
     """Octave-shift a pitch into [low, high] (clamp if the range is narrower than an octave)."""
-    if high - low < 11:
+    if high - low < OCTAVE - 1:
         return min(max(pitch, low), high)
     while pitch < low:
-        pitch += 12
+        pitch += OCTAVE
     while pitch > high:
-        pitch -= 12
+        pitch -= OCTAVE
     return pitch
 
 
@@ -44,7 +47,7 @@ class Performance:
         self._finished: list[PlayedNote] = []
         self._velocities: deque[int] = deque(maxlen=RECENT_VELOCITIES)
         self.last_activity: float | None = None
-        self.pitches_heard: deque[int] = deque(maxlen=32)
+        self.pitches_heard: deque[int] = deque(maxlen=RECENT_PITCHES)
 
     @property
     def held(self) -> int:
@@ -104,7 +107,7 @@ def to_events(
         start = beat_at(note.start)
         end = beat_at(note.end if note.end is not None else note.start)
         pitch = fold_into_range(note.pitch, *pitch_range)
-        in_beats.append(Note(pitch, start, max(end - start, 1e-3), note.velocity))
+        in_beats.append(Note(pitch, start, max(end - start, SHORTEST_BEATS), note.velocity))
     first = in_beats[0].onset
     events = codec.encode(in_beats, previous_onset=first if previous_onset is None else min(previous_onset, first))
     return events, max(n.onset for n in in_beats)

@@ -7,6 +7,7 @@ The first generated note falls on beat 0; each next one `shift` beats after the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,14 +15,11 @@ from continuo.live.engine.scheduler import Scheduler
 from continuo.live.music.codec import Codec, Event
 from continuo.live.timing.clock import Clock
 
+DEFAULT_VELOCITY = 80  # until a performer plays or a velocity is set
 MAX_EVENTS_PER_ROUND = 64
 # Onsets are sums of shifts such as 1/3 and 1/6, and the --duration end is a beat computed from seconds, so a
 # note meant to start on an end can land a hair either side of it; within this many beats it counts as on it.
 BEAT_TOLERANCE = 1e-6
-
-
-class PortFailedError(Exception):
-    """The output port stopped taking messages (its MIDI system went away, a device was unplugged)."""
 
 
 class EventSource(Protocol):
@@ -33,7 +31,7 @@ class EventSource(Protocol):
 @dataclass(frozen=True)
 class PlayOptions:
     channel: int = 0  # 0-15 on the wire; the CLI speaks 1-16
-    velocity: int = 80
+    velocity: int = DEFAULT_VELOCITY
 
 
 class Player:
@@ -77,15 +75,16 @@ class Player:
         """Place no more notes (what is queued still plays unless the scheduler is flushed)."""
         self.active = False
 
-    def schedule_until(self, horizon_beat: float) -> None:
+    def schedule_until(self, horizon_beat: float, should_yield: Callable[[], bool] | None = None) -> None:
         """Generate and queue notes until one starts past `horizon_beat` (or past an end).
 
         At most MAX_EVENTS_PER_ROUND a call, so a model stuck on zero shifts (one endless chord) cannot
-        keep the main loop from its other work (input, the watchdog, Ctrl-C).
+        keep the main loop from its other work (commands, the watchdog); and after the first event, no
+        more once `should_yield()` says something is waiting for that loop.
         """
         placed = 0
         while self.active and (self.next_onset is None or self.next_onset <= horizon_beat):
-            if placed >= MAX_EVENTS_PER_ROUND:
+            if placed >= MAX_EVENTS_PER_ROUND or (placed and should_yield is not None and should_yield()):
                 return
             placed += 1
             if self.finished:

@@ -35,6 +35,10 @@ LATE_SECONDS = 0.005
 _START, _TICK, _OFF, _ON = -2, -1, 0, 1
 
 
+class PortFailedError(Exception):
+    """The output port stopped taking messages (its MIDI system went away, a device was unplugged)."""
+
+
 class Output(Protocol):
     def send(self, message: mido.Message) -> None: ...
 
@@ -56,14 +60,22 @@ class _Item:
 class Scheduler:
     """Queue notes by beat, send them on time, track held notes, silence them on demand."""
 
-    def __init__(self, output: Output | None, clock: Clock, on_sent: SentCallback | None = None) -> None:
+    def __init__(
+        self,
+        output: Output | None,
+        clock: Clock,
+        on_sent: SentCallback | None = None,
+        send_clock: bool = False,
+        lateness_samples: int | None = None,
+    ) -> None:
         self.output = output
         self.clock = clock
         self.on_sent = on_sent
         self.error: BaseException | None = None
         self.notes_sent = 0
         self.late_sends = 0
-        self.lateness: deque[float] | None = None  # set to a deque to keep (sent - due) of each note-on
+        # With `lateness_samples`, the (sent - due) of the last that many note-ons, for a timing report.
+        self.lateness = None if lateness_samples is None else deque[float](maxlen=lateness_samples)
         self.channels_used: set[int] = set()
         self._queue: list[_Item] = []
         self._held: dict[tuple[int, int], int] = {}  # (channel, pitch) -> id of the note sounding there
@@ -71,7 +83,7 @@ class Scheduler:
         self._order = itertools.count()
         self._condition = threading.Condition()
         self._stopping = False
-        self.send_clock = False  # --send-clock: be the clock master (24 ticks per beat, Start, Stop)
+        self.send_clock = send_clock  # --send-clock: be the clock master (24 ticks per beat, Start, Stop)
         self.priority = SCHEDULER_PRIORITY  # the thread's SCHED_FIFO priority, where allowed
         self._next_tick = 0
         self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
@@ -102,8 +114,9 @@ class Scheduler:
         return len(self._held)
 
     @property
-    def pending(self) -> int:
-        return len(self._queue)
+    def pending_notes(self) -> int:
+        """Note-ons and note-offs still queued (clock ticks, always queued ahead as clock master, not counted)."""
+        return sum(1 for item in self._queue if item.kind >= _OFF)
 
     def start(self) -> None:
         self._thread.start()
@@ -231,7 +244,7 @@ class Scheduler:
             except Exception as error:
                 failure = failure or error
         if failure is not None:
-            raise failure
+            raise PortFailedError(str(failure) or type(failure).__name__) from failure
 
     def output_clock(self, message: mido.Message) -> None:
         """Clock and transport go to the port only: the recording and the note log skip them."""

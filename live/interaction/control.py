@@ -53,7 +53,7 @@ def load_cc_map(path: Path) -> dict[int, CCMapping]:
             low, high = float(entry.get("min", allowed_low)), float(entry.get("max", allowed_high))
         except (TypeError, ValueError):
             raise ContinuoError(f"{where}: 'min' and 'max' must be numbers") from None
-        if not allowed_low <= min(low, high) and max(low, high) <= allowed_high:
+        if not (allowed_low <= min(low, high) and max(low, high) <= allowed_high):
             raise ContinuoError(f"{where}: {parameter} must stay within {allowed_low:g}-{allowed_high:g}")
         mapping[int(key)] = CCMapping(parameter, low, high)
     return mapping

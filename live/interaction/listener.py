@@ -21,7 +21,7 @@ from continuo.live.timing.midi_clock import TransportEvent
 
 Submit = Callable[[Command], None]
 CHANNEL_TYPES = {"note_on", "note_off", "control_change", "program_change", "polytouch", "aftertouch", "pitchwheel"}
-TRANSPORT_KINDS = {"start": "start", "stop": "stop", "continue": "continue", "songpos": "locate"}
+MIDI_TRANSPORT = {"start": "start", "stop": "stop", "continue": "continue", "songpos": "locate"}
 
 
 class PerformerListener:
@@ -64,6 +64,6 @@ class TransportListener:
         self.submit = submit
 
     def __call__(self, event: TransportEvent) -> None:
-        kind = TRANSPORT_KINDS.get(event.kind)
+        kind = MIDI_TRANSPORT.get(event.kind)
         if kind is not None:
             self.submit(Transport(kind, event.beat))

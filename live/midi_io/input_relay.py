@@ -69,7 +69,7 @@ def relay_main(argv: list[str]) -> int:
     with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
         os.dup2(null.fileno(), 2)
     sys.stdin.buffer.read()  # blocks until the engine closes the pipe (or dies)
-    # Closing an rtmidi JACK client whose server died crashes (PLATFORM-NOTES): let the OS close it.
+    # Closing an rtmidi JACK client whose server died aborts inside libjack: let the OS close it.
     os._exit(0)
 
 

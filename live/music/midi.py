@@ -14,3 +14,4 @@ FILE_TICKS_PER_BEAT = 480
 CLOCK_TICKS_PER_BEAT = 24
 CHANNELS = 16
 MAX_DATA = 127  # the largest note, velocity or controller value
+OCTAVE = 12  # semitones; also the number of pitch classes (note names C to B)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from continuo.live.engine.generator import Generator
-from continuo.live.engine.player import Player, PlayOptions
+from continuo.live.engine.player import DEFAULT_VELOCITY, Player, PlayOptions
 from continuo.live.engine.recorder import Recorder
 from continuo.live.engine.sampler import SamplingSettings
 from continuo.live.engine.scheduler import Scheduler
@@ -44,7 +44,7 @@ class GenerateRequest:
     top_p: float | None = None
     seed: int | None = None
     tempo: float = 120.0
-    velocity: int = 80
+    velocity: int = DEFAULT_VELOCITY
     channel: int = 1
 
 

@@ -17,6 +17,7 @@ from continuo.live.engine.commands import Command
 from continuo.live.engine.engine import Engine
 from continuo.live.engine.generator import Generator
 from continuo.live.engine.options import EngineOptions
+from continuo.live.engine.player import DEFAULT_VELOCITY
 from continuo.live.engine.take import Take
 from continuo.live.errors import EXIT_FAILURE, EXIT_OK, ContinuoError
 from continuo.live.interaction.listener import PerformerListener, TransportListener
@@ -26,8 +27,6 @@ from continuo.live.runner.connections import Connections
 from continuo.live.runner.request import PlayRequest, plan
 from continuo.live.runner.session import EventLog, Session
 from continuo.live.timing.clock import Clock, TempoClock
-
-DEFAULT_VELOCITY = 80
 
 
 def play(request: PlayRequest, out: TextIO | None = None) -> int:

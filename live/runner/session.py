@@ -17,7 +17,7 @@ import numpy as np
 
 from continuo.live.engine.commands import Stop
 from continuo.live.engine.engine import Engine
-from continuo.live.engine.player import PortFailedError
+from continuo.live.engine.scheduler import PortFailedError
 from continuo.live.interaction.listener import PerformerListener
 from continuo.live.midi_io.ports import backend_label
 from continuo.live.runner.connections import Connections
@@ -100,10 +100,13 @@ class Session:
         snapshot = self.engine.snapshot()
         if self.print_notes:
             for note in snapshot.recent:
-                if note.index > self.printed:
-                    self.printed = note.index
-                    name = note_name(note.pitch)
-                    self.status.print_line(f"{note.beat:9.2f}  {name:>4} ({note.pitch:3d})  vel {note.velocity}")
+                if note.index <= self.printed:
+                    continue
+                if note.index > self.printed + 1:  # more notes left between two rounds than the snapshot keeps
+                    self.status.print_line(f"  ({note.index - self.printed - 1} notes not shown)")
+                self.printed = note.index
+                name = note_name(note.pitch)
+                self.status.print_line(f"{note.beat:9.2f}  {name:>4} ({note.pitch:3d})  vel {note.velocity}")
         self.status.show(status_text(snapshot, self.request.listens or snapshot.mode != "continue"))
         now = self.engine.clock.now()
         if now >= self.next_watch:
@@ -125,21 +128,28 @@ class Session:
         port_failed: str | None = None
         engine = self.engine
         try:
-            self.announce(seed_name)
+            # A second Ctrl-C during the way out only queues another Stop: it cannot cut the panic or the save.
             with stop_on_signals(lambda: engine.submit(Stop())):
-                engine.run(self.between_steps)
-        except PortFailedError as error:
-            port_failed = str(error)
+                try:
+                    self.announce(seed_name)
+                    engine.run(self.between_steps)
+                except PortFailedError as error:
+                    port_failed = str(error)
+                finally:
+                    shutdown_failure = engine.shut_down()  # before anything else that could fail on the way out
+                    port_failed = port_failed or shutdown_failure
         finally:
-            shutdown_failure = engine.shut_down()  # before anything else that could fail on the way out
-            port_failed = port_failed or shutdown_failure
-            self.status.clear()
-            # origin: when beat 0 fell (monotonic seconds), for a witness to judge onsets against the beats
-            origin = engine.clock.seconds_at(0.0)
-            heard, sent = self.performer.received, engine.snapshot().notes_sent
-            self.log("end", input_messages=heard, notes_sent=sent, origin=origin)
-            self.log.close()
-            lateness = engine.scheduler.lateness
-            if self.request.timing_report is not None and lateness is not None:
-                write_timing_report(self.request.timing_report, lateness)
+            self._close(engine)
         return port_failed
+
+    def _close(self, engine: Engine) -> None:
+        """After the way out: the terminal, the log's last entry, the timing report."""
+        self.status.clear()
+        # origin: when beat 0 fell (monotonic seconds), for a witness to judge onsets against the beats
+        origin = engine.clock.seconds_at(0.0)
+        heard, sent = self.performer.received, engine.snapshot().notes_sent
+        self.log("end", input_messages=heard, notes_sent=sent, origin=origin)
+        self.log.close()
+        lateness = engine.scheduler.lateness
+        if self.request.timing_report is not None and lateness is not None:
+            write_timing_report(self.request.timing_report, lateness)

@@ -1,11 +1,10 @@
 """Ctrl-C and SIGTERM end the music through its normal way out (note-offs, CC123), and never hang it.
 
 A Python signal handler runs on the main thread between two bytecodes, inside whatever that thread was
-doing. If it was in `stop.wait()` just re-taking the event's lock, a handler calling `stop.set()` waits
-for that lock forever: a `continuo play` hung this way after SIGINT in a JACK test (CPython gh-126434
-shows the same trap with multiprocessing.Event). So the handler does nothing itself: the interpreter
-writes the signal's number to a wakeup pipe (`signal.set_wakeup_fd`, done in C, no lock), and a watcher
-thread calls `on_signal` (for the engine: submit a Stop command).
+doing. If that was re-taking a lock the handler then needs (an Event's, a queue's), the handler waits
+for itself forever (CPython gh-126434 shows the trap with multiprocessing.Event). So the handler does
+nothing itself: the interpreter writes the signal's number to a wakeup pipe (`signal.set_wakeup_fd`,
+done in C, no lock), and a watcher thread calls `on_signal` (for the engine: submit a Stop command).
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def test_stop_silences_at_once_and_continue_after_spp_resumes_on_the_next_beat(
     after = [b for b in beats if b > 6]  # notes due on beat 6 itself may leave just before the Stop arrives
     assert after and after[0] == 9.0  # SPP to beat 8 (32 sixteenths), Continue: the next beat is 9
     log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert [e["transport"] for e in log if e["what"] == "transport"] == ["start", "stop", "locate", "continue"]
+    assert [e["transport"] for e in log if e["what"] == "transport"] == ["start", "stop", "songpos", "continue"]
 
 
 def test_as_clock_master_it_sends_start_24_ticks_per_beat_and_notes_on_the_ticks(

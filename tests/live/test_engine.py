@@ -77,7 +77,7 @@ def test_call_response_silences_and_continue_plays_again() -> None:
     assert eng.scheduler.held
     shot = applied(eng, ChangeMode("call-response"))
     assert (shot.mode, shot.mode_status, shot.notes_held, eng.player.active) == ("call-response", "listening", 0, False)
-    assert eng.scheduler.pending == 0
+    assert eng.scheduler.pending_notes == 0
     shot = applied(eng, ChangeMode("continue"))
     assert shot.mode == "continue" and eng.player.active
     assert applied(eng, ChangeMode("jazz")).last_change.startswith("refused: unknown mode 'jazz'")
@@ -109,3 +109,17 @@ def test_stop_ends_the_run_loop() -> None:
     assert eng.shut_down() is None
     assert [m.control for m in port.sent if m.type == "control_change"] == []  # nothing sounded, no channel used
     assert not eng.snapshot().running
+
+
+def test_leaving_call_response_during_an_answer_plays_on_without_end() -> None:
+    eng, _ = engine(mode="call-response")
+    eng.player.begin_phrase(0.0, beats=4.0)  # an answer under way
+    eng.mode.answering = True  # type: ignore[attr-defined]
+    applied(eng, ChangeMode("continue"))
+    assert eng.player.active and eng.player.phrase_end is None
+
+
+def test_a_malformed_command_is_refused_not_raised() -> None:
+    eng, _ = engine()
+    shot = applied(eng, SetParameter("temperature", "hot"))  # type: ignore[arg-type]
+    assert shot.last_change.startswith("refused:") and shot.temperature == 1.0

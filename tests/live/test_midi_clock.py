@@ -80,8 +80,7 @@ def test_a_clock_already_running_with_no_start_is_joined_even_before_anyone_list
 def test_as_clock_master_the_scheduler_sends_start_24_ticks_per_beat_and_stop() -> None:
     clock, time = fake_clock(60)
     port = RecordingPort()
-    scheduler = Scheduler(port, clock)
-    scheduler.send_clock = True
+    scheduler = Scheduler(port, clock, send_clock=True)
     scheduler.note(60, 90, 0, 0.5, 1.0)
     scheduler.queue_clock(2.0)
     time.seconds += 2.0

@@ -94,7 +94,7 @@ def test_waiting_for_what_is_due_before_a_beat_returns_once_it_is_sent() -> None
     began = time.monotonic()
     scheduler.wait_sent_before(1.0, timeout=0.05)  # the thread is not started: nothing is sent, it gives up
     assert time.monotonic() - began >= 0.05
-    assert scheduler.pending == 2 and port.sent == []
+    assert scheduler.pending_notes == 2 and port.sent == []
     scheduler.start()  # the fake clock stands at beat 0: the note-on is due, the note-off (beat 0.5) is not
     scheduler.wait_sent_before(0.25, timeout=2)
     sent = [m.type for m in port.sent]

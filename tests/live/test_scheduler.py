@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from continuo.live.engine.scheduler import Scheduler
+from continuo.live.engine.scheduler import PortFailedError, Scheduler
 from continuo.live.timing.clock import TempoClock
 from tests.live.fakes import RecordingPort, fake_clock
 
@@ -81,7 +81,7 @@ def test_panic_releases_held_notes_then_cc123_and_cc120_on_each_channel_used() -
     offs = [("note_off", 60), ("note_off", 67)]
     assert port.summary()[2:] == [*offs, *[("control_change", 123), ("control_change", 120)] * 2]
     assert [m.channel for m in port.sent[4:]] == [0, 0, 3, 3]
-    assert scheduler.held == 0 and scheduler.pending == 0
+    assert scheduler.held == 0 and scheduler.pending_notes == 0
 
 
 def test_flush_releases_held_notes_and_drops_the_queue() -> None:
@@ -104,7 +104,7 @@ def test_panic_tries_every_message_when_the_port_fails_and_reports_the_failure()
     scheduler.note(60, 90, 0, 0.0, 8.0)
     scheduler.send_due()
     port.fail = True
-    with pytest.raises(OSError, match="went away"):
+    with pytest.raises(PortFailedError, match="went away"):
         scheduler.panic()
     assert scheduler.held == 0
 
