@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 ENTRY_POINT_GROUP = "continuo.commands"
 TRAIN_EXTRA_HINT = "install the training extras: pip install 'continuo[train]'"
@@ -32,6 +31,8 @@ class Subcommand:
 
 def registered_commands() -> dict[str, Subcommand]:
     """The commands installed packages register, in order of their names."""
+    from importlib.metadata import entry_points  # tens of ms: only for the commands that need it
+
     found: dict[str, Subcommand] = {}
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda entry: entry.name):
         command = entry.load()
