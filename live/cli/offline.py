@@ -9,6 +9,7 @@ from pathlib import Path
 from continuo.live.cli.arguments import channel, positive_float, positive_int, velocity
 from continuo.live.cli.subcommand import Subcommand
 from continuo.live.errors import EXIT_OK
+from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
 
 
 def add_generate_arguments(gen: argparse.ArgumentParser) -> None:
@@ -22,8 +23,12 @@ def add_generate_arguments(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature, 0.05-10 (default 1.0)")
     gen.add_argument("--top-p", type=float, help="nucleus sampling: keep the likeliest classes up to this mass")
     gen.add_argument("--seed", type=int, help="random seed: same seed, same file, byte for byte")
-    gen.add_argument("--tempo", type=float, default=120.0, help="tempo written into the file (default 120)")
-    gen.add_argument("--velocity", type=velocity, default=80, help="note-on velocity (default 80)")
+    gen.add_argument(
+        "--tempo", type=float, default=DEFAULT_BPM, help=f"tempo written into the file (default {DEFAULT_BPM:g})"
+    )
+    gen.add_argument(
+        "--velocity", type=velocity, default=DEFAULT_VELOCITY, help=f"note-on velocity (default {DEFAULT_VELOCITY})"
+    )
     gen.add_argument("--channel", type=channel, default=1, help="MIDI channel, 1-16 (default 1)")
     gen.add_argument("-o", "--output", required=True, help="MIDI file to write")
     gen.add_argument("--wav", help="also render to this WAV file with FluidSynth")

@@ -9,6 +9,7 @@ from continuo.live.cli.arguments import channel, positive_float, velocity
 from continuo.live.cli.ports import add_backend_argument, print_ports
 from continuo.live.cli.subcommand import Subcommand
 from continuo.live.engine.commands import MODES
+from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
 
 
 def add_play_arguments(play: argparse.ArgumentParser) -> None:
@@ -19,10 +20,14 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     play.add_argument("--temperature", type=float, default=1.0, help="sampling temperature, 0.05-10 (default 1.0)")
     play.add_argument("--top-p", type=float, help="nucleus sampling: keep the likeliest classes up to this mass")
     play.add_argument("--seed", type=int, help="random seed: same seed, model and seed phrase give the same notes")
-    play.add_argument("--tempo", type=float, default=120.0, help="beats (quarter notes) per minute (default 120)")
+    play.add_argument(
+        "--tempo", type=float, default=DEFAULT_BPM, help=f"beats (quarter notes) per minute (default {DEFAULT_BPM:g})"
+    )
     play.add_argument("--channel", type=channel, default=1, help="MIDI channel to play on, 1-16 (default 1)")
     play.add_argument(
-        "--velocity", type=velocity, help="fixed note-on velocity, 1-127 (default: 80, then the performer's dynamics)"
+        "--velocity",
+        type=velocity,
+        help=f"fixed note-on velocity, 1-127 (default: {DEFAULT_VELOCITY}, then the performer's dynamics)",
     )
     port = play.add_mutually_exclusive_group()
     port.add_argument("--output-name", default="Continuo", help="name of the virtual output port (default Continuo)")

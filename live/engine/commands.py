@@ -12,6 +12,7 @@ step, so a reader on any thread sees one consistent state and never a half-made 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from continuo.live.music.midi import MAX_DATA
 from continuo.live.timing.clock import MAX_BPM, MIN_BPM
@@ -102,11 +103,12 @@ def check_command(command: Command) -> None:
         raise ValueError(f"a note needs pitch and velocity 0-{MAX_DATA}, got {command.pitch}, {command.velocity}")
 
 
-@dataclass(frozen=True)
-class SentNote:
-    """A note-on as it left the scheduler: `index` counts every note-on of the run from 1."""
+class SentNote(NamedTuple):
+    """A note-on as it left the scheduler: `number` counts every note-on of the run from 1.
 
-    index: int
+    A named tuple, not a dataclass: one is made on the scheduler thread for every note-on, between sends."""
+
+    number: int
     beat: float
     pitch: int
     velocity: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from continuo.live.engine.modes import ModeOptions
-from continuo.live.engine.player import DEFAULT_VELOCITY
+from continuo.live.music.midi import DEFAULT_VELOCITY
 
 LOOKAHEAD_SECONDS = 0.25  # how far ahead of the music notes are placed: a change reaches the sound this soon
 LEAD_SECONDS = 0.05  # beat 0 falls this long after the loop starts, so the first note is not late

@@ -13,9 +13,9 @@ from typing import Protocol
 
 from continuo.live.engine.scheduler import Scheduler
 from continuo.live.music.codec import Codec, Event
+from continuo.live.music.midi import DEFAULT_VELOCITY
 from continuo.live.timing.clock import Clock
 
-DEFAULT_VELOCITY = 80  # until a performer plays or a velocity is set
 MAX_EVENTS_PER_ROUND = 64
 # Onsets are sums of shifts such as 1/3 and 1/6, and the --duration end is a beat computed from seconds, so a
 # note meant to start on an end can land a hair either side of it; within this many beats it counts as on it.

@@ -15,3 +15,5 @@ CLOCK_TICKS_PER_BEAT = 24
 CHANNELS = 16
 MAX_DATA = 127  # the largest note, velocity or controller value
 OCTAVE = 12  # semitones; also the number of pitch classes (note names C to B)
+DEFAULT_BPM = 120.0  # a MIDI file without a tempo event plays at 120 BPM; Continuo starts there too
+DEFAULT_VELOCITY = 80  # mezzo-forte: what plays until a performer is heard or a velocity is set

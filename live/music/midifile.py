@@ -14,7 +14,7 @@ import mido
 
 from continuo.live.errors import ContinuoError
 from continuo.live.music.codec import Note
-from continuo.live.music.midi import FILE_TICKS_PER_BEAT
+from continuo.live.music.midi import DEFAULT_BPM, FILE_TICKS_PER_BEAT
 
 DRUM_CHANNEL = 9  # channel 10 in the 1-16 numbering musicians use
 
@@ -125,7 +125,7 @@ def midifile_from_ticks(
 
 
 def notes_to_midifile(
-    notes: list[Note], tempo_bpm: float = 120.0, ticks_per_beat: int = FILE_TICKS_PER_BEAT, channel: int = 0
+    notes: list[Note], tempo_bpm: float = DEFAULT_BPM, ticks_per_beat: int = FILE_TICKS_PER_BEAT, channel: int = 0
 ) -> mido.MidiFile:
     """One track of notes (beats -> ticks), with the tempo so players render it at that speed."""
     timed: list[tuple[int, int, mido.Message]] = []

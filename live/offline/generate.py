@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from continuo.live.engine.generator import Generator
-from continuo.live.engine.player import DEFAULT_VELOCITY, Player, PlayOptions
+from continuo.live.engine.player import Player, PlayOptions
 from continuo.live.engine.recorder import Recorder
 from continuo.live.engine.sampler import SamplingSettings
 from continuo.live.engine.scheduler import Scheduler
@@ -26,6 +26,7 @@ from continuo.live.files import check_writable, written_together
 from continuo.live.model.model_file import ContinuoModel, load_model
 from continuo.live.model.seeds import choose_seed
 from continuo.live.music.codec import Event
+from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
 from continuo.live.timing.clock import check_bpm
 
 CHUNK_BEATS = 16.0
@@ -43,7 +44,7 @@ class GenerateRequest:
     temperature: float = 1.0
     top_p: float | None = None
     seed: int | None = None
-    tempo: float = 120.0
+    tempo: float = DEFAULT_BPM
     velocity: int = DEFAULT_VELOCITY
     channel: int = 1
 
@@ -68,7 +69,7 @@ class OfflineClock:
     could still be placed before it, so the take is written in beat order."""
 
     follows_transport = False
-    bpm = 120.0
+    bpm = DEFAULT_BPM
 
     def __init__(self) -> None:
         self.reached = -math.inf

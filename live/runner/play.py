@@ -17,12 +17,12 @@ from continuo.live.engine.commands import Command
 from continuo.live.engine.engine import Engine
 from continuo.live.engine.generator import Generator
 from continuo.live.engine.options import EngineOptions
-from continuo.live.engine.player import DEFAULT_VELOCITY
 from continuo.live.engine.take import Take
 from continuo.live.errors import EXIT_FAILURE, EXIT_OK, ContinuoError
 from continuo.live.interaction.listener import PerformerListener, TransportListener
 from continuo.live.model.model_file import load_model
 from continuo.live.model.seeds import choose_seed
+from continuo.live.music.midi import DEFAULT_VELOCITY
 from continuo.live.runner.connections import Connections
 from continuo.live.runner.request import PlayRequest, plan
 from continuo.live.runner.session import EventLog, Session

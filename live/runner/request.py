@@ -20,7 +20,7 @@ from continuo.live.files import check_writable
 from continuo.live.interaction.control import DEFAULT_CC_MAP, CCMapping, load_cc_map
 from continuo.live.midi_io.ports import BACKEND_NAMES
 from continuo.live.model.model_file import resolve_model, shipped_models
-from continuo.live.music.midi import CHANNELS, MAX_DATA
+from continuo.live.music.midi import CHANNELS, DEFAULT_BPM, MAX_DATA
 from continuo.live.timing.clock import check_bpm
 
 
@@ -32,7 +32,7 @@ class PlayRequest:
     temperature: float = 1.0
     top_p: float | None = None
     seed: int | None = None
-    tempo: float = 120.0
+    tempo: float = DEFAULT_BPM
     channel: int = 1  # 1-16, as musicians count
     velocity: int | None = None  # None: 80 until a performer plays, then follow their dynamics
     output_name: str = "Continuo"

@@ -72,7 +72,7 @@ class Session:
         self.performer, self.log, self.out = performer, log, out
         self.status = StatusLine(out, enabled=out.isatty() and not request.quiet)
         self.print_notes = request.print_notes or connections.jack is not None
-        self.printed = 0  # index of the last note printed
+        self.printed = 0  # number of the last note printed
         self.next_watch = 0.0
 
     def announce(self, seed_name: str) -> None:
@@ -100,11 +100,11 @@ class Session:
         snapshot = self.engine.snapshot()
         if self.print_notes:
             for note in snapshot.recent:
-                if note.index <= self.printed:
+                if note.number <= self.printed:
                     continue
-                if note.index > self.printed + 1:  # more notes left between two rounds than the snapshot keeps
-                    self.status.print_line(f"  ({note.index - self.printed - 1} notes not shown)")
-                self.printed = note.index
+                if note.number > self.printed + 1:  # more notes left between two rounds than the snapshot keeps
+                    self.status.print_line(f"  ({note.number - self.printed - 1} notes not shown)")
+                self.printed = note.number
                 name = note_name(note.pitch)
                 self.status.print_line(f"{note.beat:9.2f}  {name:>4} ({note.pitch:3d})  vel {note.velocity}")
         self.status.show(status_text(snapshot, self.request.listens or snapshot.mode != "continue"))

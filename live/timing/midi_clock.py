@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import mido
 
-from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT
+from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT, DEFAULT_BPM
 from continuo.live.timing.clock import MAX_BPM, MIN_BPM, check_bpm
 
 FIT_TICKS = 48  # two beats: enough ticks to average jitter, few enough to follow a ritardando
@@ -38,7 +38,7 @@ class TransportEvent:
 class MidiClockFollower:
     follows_transport = True
 
-    def __init__(self, initial_bpm: float = 120.0, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, initial_bpm: float = DEFAULT_BPM, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._lock = threading.Lock()
         self._ticks: deque[tuple[int, float]] = deque(maxlen=FIT_TICKS)  # (tick number, arrival seconds)
