@@ -238,7 +238,7 @@ class Engine:
         self._changed(f"model {model.info.name}", model=model.info.name, **fields)
 
     def _resume_beat(self) -> float | None:
-        """Where the music goes on after a panic or a mode change: two beats on, on a beat; None if stopped."""
+        """Where the music goes on after a panic or a mode change: the beat after next; None while the DAW stops."""
         if self.clock.follows_transport and self.transport != "playing":
             return None
         return float(int(self.clock.beat_at(self.clock.now())) + 2)
