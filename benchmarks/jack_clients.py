@@ -66,6 +66,10 @@ class JackServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.unlink(missing_ok=True)
+        # libjack leaves a semaphore file per client in /dev/shm when a client or its server dies (tests
+        # kill both on purpose); remove this server's, so they do not pile up over a long run of tests.
+        for leftover in Path("/dev/shm").glob(f"jack_sem.*_{self.name}_*"):
+            leftover.unlink(missing_ok=True)
 
 
 def start_server() -> JackServer:

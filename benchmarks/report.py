@@ -24,6 +24,7 @@ RESULTS = HERE / "results"
 DOCUMENT = HERE / "BENCHMARKS.md"
 PLOTS = HERE / "plots"
 FULL_RUN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{4}\.json$")
+DATED = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def stamp(iso_date: str) -> str:
@@ -60,7 +61,8 @@ def earlier_runs(current: Path) -> list[tuple[str, dict[str, Any]]]:
     """Every other committed full run beside `current` (older names included), oldest first."""
     found = []
     for path in current.parent.glob("*.json"):
-        if path.name == current.name or path.name.endswith("-quick.json") or path.name.startswith("live-timing"):
+        # A suite's runs are named by their date; other results (live-timing-..., loop-guard) are not runs.
+        if path.name == current.name or path.name.endswith("-quick.json") or not DATED.match(path.name):
             continue
         results = json.loads(path.read_text())
         if not results.get("quick"):

@@ -26,6 +26,8 @@ def bounded(convert: Callable[[str], Number], fits: Callable[[Number], bool], ex
     return parse
 
 
+LOOP_GUARD_FLAG = "--no-loop-guard"
+LOOP_GUARD_HELP = "let a loop the model falls into run on (default: a warmer phrase draws the music out of it)"
 positive_int = bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
 positive_float = bounded(float, lambda v: v > 0, "a number above 0")
 channel = bounded(int, lambda v: 1 <= v <= CHANNELS, f"a MIDI channel from 1 to {CHANNELS}")

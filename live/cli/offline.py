@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from continuo.live.cli.arguments import channel, positive_float, positive_int, velocity
+from continuo.live.cli.arguments import (
+    LOOP_GUARD_FLAG,
+    LOOP_GUARD_HELP,
+    channel,
+    positive_float,
+    positive_int,
+    velocity,
+)
 from continuo.live.cli.subcommand import Subcommand
 from continuo.live.errors import EXIT_OK
 from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
@@ -30,6 +37,7 @@ def add_generate_arguments(gen: argparse.ArgumentParser) -> None:
         "--velocity", type=velocity, default=DEFAULT_VELOCITY, help=f"note-on velocity (default {DEFAULT_VELOCITY})"
     )
     gen.add_argument("--channel", type=channel, default=1, help="MIDI channel, 1-16 (default 1)")
+    gen.add_argument(LOOP_GUARD_FLAG, action="store_true", help=LOOP_GUARD_HELP)
     gen.add_argument("-o", "--output", required=True, help="MIDI file to write")
     gen.add_argument("--wav", help="also render to this WAV file with FluidSynth")
     gen.add_argument("--png", help="also draw a piano roll (seed in grey, generated in blue) to this PNG")
@@ -51,6 +59,7 @@ def generate(args: argparse.Namespace) -> int:
         tempo=args.tempo,
         velocity=args.velocity,
         channel=args.channel,
+        loop_guard=not args.no_loop_guard,
     )
     outputs = Outputs(
         midi=Path(args.output),
@@ -61,6 +70,9 @@ def generate(args: argparse.Namespace) -> int:
     result = generate_files(request, outputs, progress=sys.stderr.isatty())
     written = ", ".join(str(p) for p in (outputs.midi, outputs.wav, outputs.png) if p is not None)
     print(f"{len(result.events)} events from {result.model.info.name} (seed {result.seed_name}) -> {written}")
+    if result.loop_recoveries:
+        recoveries = result.loop_recoveries
+        print(f"the loop guard drew the music out of a loop {recoveries} times ({LOOP_GUARD_FLAG} lets it run)")
     return EXIT_OK
 
 

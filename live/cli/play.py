@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from continuo.live.cli.arguments import channel, positive_float, velocity
+from continuo.live.cli.arguments import LOOP_GUARD_FLAG, LOOP_GUARD_HELP, channel, positive_float, velocity
 from continuo.live.cli.ports import add_backend_argument, print_ports
 from continuo.live.cli.subcommand import Subcommand
 from continuo.live.engine.commands import MODES
@@ -64,6 +64,7 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     )
     play.add_argument("--timing-report", help="at exit, write how late each note-on left (ms) to this JSON file")
     play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
+    play.add_argument(LOOP_GUARD_FLAG, action="store_true", help=LOOP_GUARD_HELP)
     play.add_argument("--quiet", action="store_true", help="no status line")
     play.add_argument("--list-ports", action="store_true", help="list MIDI ports and exit")
 
@@ -107,6 +108,7 @@ def run_play(args: argparse.Namespace) -> int:
         clock_name=args.clock_name,
         send_clock=args.send_clock,
         program_models=tuple(n for n in (args.program_models or "").split(",") if n),
+        loop_guard=not args.no_loop_guard,
     )
     return play(request)
 

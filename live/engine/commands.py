@@ -129,5 +129,6 @@ class Snapshot:
     notes_held: int
     late_sends: int  # note-ons that left more than LATE_SECONDS after their due time
     recent: tuple[SentNote, ...]
+    loop_recoveries: int  # times the loop guard drew the music out of a loop
     last_change: str  # what the last command did, or why it was refused
     running: bool

@@ -96,9 +96,7 @@ class Engine:
     # -- the engine's thread ---------------------------------------------------------------------
     def run(self, between_steps: Callable[[], None] | None = None) -> None:
         """Play until a Stop command or the duration's end; raise PortFailedError if the port fails.
-
-        `between_steps()` runs after each round of placing notes (the terminal, a watchdog); it may raise.
-        """
+        `between_steps()` runs after each round of placing notes (the terminal, a watchdog); it may raise."""
         clock, player, scheduler = self.clock, self.player, self.scheduler
         start = clock.now() + LEAD_SECONDS
         clock.start(start)
@@ -294,6 +292,7 @@ class Engine:
             notes_held=self.scheduler.held,
             late_sends=self.scheduler.late_sends,
             recent=self.sent.recent(),
+            loop_recoveries=0 if self.generator.guard is None else self.generator.guard.recoveries,
             last_change=self.last_change,
             running=self.running,
         )

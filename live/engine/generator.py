@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from continuo.live.engine.loop_guard import LoopGuard
 from continuo.live.engine.sampler import SamplingSettings, sample
 from continuo.live.music.codec import PITCH_CLASSES, Event
 from continuo.live.music.midi import MAX_DATA
@@ -30,11 +31,13 @@ class Generator:
         settings: SamplingSettings | None = None,
         seed: int | None = None,
         pitch_range: tuple[int, int] | None = None,
+        guard: LoopGuard | None = None,
     ) -> None:
         if not seed_events:
             raise ValueError("the generator needs at least one seed event")
         self.model = model
         self.settings = settings or SamplingSettings()
+        self.guard = guard
         self.rng = np.random.default_rng(seed)
         self.window: deque[Event] = deque(seed_events[-window:], maxlen=window)
         self.pitch_range = pitch_range or (0, MAX_DATA)
@@ -72,13 +75,16 @@ class Generator:
         """
         events = np.array([tuple(self.window)], dtype=np.int64)
         pitch_logits, duration_logits, shift_logits = (head[0, -1] for head in self.model.logits(events))
-        pitch = sample(pitch_logits, self.settings, self.rng, self.allowed_pitches)
+        settings = self.settings if self.guard is None else self.guard.settings(self.settings)
+        pitch = sample(pitch_logits, settings, self.rng, self.allowed_pitches)
         if duration_logits.ndim == 2:
-            shift = sample(shift_logits, self.settings, self.rng)
-            duration = sample(duration_logits[shift], self.settings, self.rng)
+            shift = sample(shift_logits, settings, self.rng)
+            duration = sample(duration_logits[shift], settings, self.rng)
         else:  # format 1: the draw order of the seed's three independent heads, so old takes replay
-            duration = sample(duration_logits, self.settings, self.rng)
-            shift = sample(shift_logits, self.settings, self.rng)
+            duration = sample(duration_logits, settings, self.rng)
+            shift = sample(shift_logits, settings, self.rng)
         event = Event(pitch, duration, shift)
         self.window.append(event)
+        if self.guard is not None:
+            self.guard.observe(event)
         return event

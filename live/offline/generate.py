@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from continuo.live.engine.generator import Generator
+from continuo.live.engine.loop_guard import LoopGuard
 from continuo.live.engine.player import Player, PlayOptions
 from continuo.live.engine.recorder import Recorder
 from continuo.live.engine.sampler import SamplingSettings
@@ -47,6 +48,7 @@ class GenerateRequest:
     tempo: float = DEFAULT_BPM
     velocity: int = DEFAULT_VELOCITY
     channel: int = 1
+    loop_guard: bool = True  # draw the music out of a loop (live/engine/loop_guard.py)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Generated:
     seed_events: list[Event]
     events: list[Event]
     recorder: Recorder
+    loop_recoveries: int = 0  # times the loop guard drew the music out of a loop
 
     def midi(self, tempo: float) -> Any:
         return self.recorder.to_midifile(tempo)
@@ -111,7 +114,8 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     model = load_model(request.model)
     rng = np.random.default_rng(request.seed)
     seed_name, seed_events = choose_seed(model.info, request.seed_file, request.seed_composer, rng)
-    generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range)
+    guard = LoopGuard() if request.loop_guard else None
+    generator = Generator(model, model.info.window, seed_events, settings, request.seed, model.info.pitch_range, guard)
     source = _Counting(generator)
     recorder = Recorder()
     clock = OfflineClock()
@@ -133,7 +137,8 @@ def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     play_out(player, scheduler, clock, placed)
     if bar is not None:
         bar.close()
-    return Generated(model, seed_name, seed_events, source.events, recorder)
+    recoveries = 0 if guard is None else guard.recoveries
+    return Generated(model, seed_name, seed_events, source.events, recorder, recoveries)
 
 
 def play_out(player: Player, scheduler: Scheduler, clock: OfflineClock, placed: Callable[[], None]) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from continuo.live.engine.commands import Command
 from continuo.live.engine.engine import Engine
 from continuo.live.engine.generator import Generator
+from continuo.live.engine.loop_guard import LoopGuard
 from continuo.live.engine.options import EngineOptions
 from continuo.live.engine.take import Take
 from continuo.live.errors import EXIT_FAILURE, EXIT_OK, ContinuoError
@@ -37,7 +38,12 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
     seed_name, seed_events = choose_seed(model.info, request.seed_file, request.seed_composer, rng)
     if not seed_events:
         raise ContinuoError(f"seed {seed_name} gives no events")
-    generator = Generator(model, model.info.window, seed_events, checked.settings, request.seed, model.info.pitch_range)
+    log = EventLog(request.log)
+    guard = (
+        LoopGuard(lambda period, count: log("loop", period=period, recoveries=count)) if request.loop_guard else None
+    )
+    window, pitch_range = model.info.window, model.info.pitch_range
+    generator = Generator(model, window, seed_events, checked.settings, request.seed, pitch_range, guard)
 
     commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
     input_channel = None if request.input_channel is None else request.input_channel - 1
@@ -46,7 +52,6 @@ def play(request: PlayRequest, out: TextIO | None = None) -> int:
     connections.open(request, performer, TransportListener(commands.put))
     try:
         clock: Clock = connections.follower or TempoClock(request.tempo)
-        log = EventLog(request.log, clock)
         options = EngineOptions(
             channel=request.channel - 1,
             velocity=DEFAULT_VELOCITY if request.velocity is None else request.velocity,

@@ -58,6 +58,7 @@ class PlayRequest:
     clock_name: str | None = None  # ... or from a new virtual port of this name
     send_clock: bool = False
     program_models: tuple[str, ...] = ()  # what Program Change 0, 1, ... selects (default: the shipped models)
+    loop_guard: bool = True  # draw the music out of a loop (live/engine/loop_guard.py)
 
     @property
     def follows_clock(self) -> bool:

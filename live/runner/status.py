@@ -31,6 +31,8 @@ def status_text(snapshot: Snapshot, show_mode: bool) -> str:
         text += f" | {snapshot.last_change}"
     if snapshot.transport:
         text += f" | MIDI clock: {snapshot.transport}"
+    if snapshot.loop_recoveries:
+        text += f" | loops {snapshot.loop_recoveries}"
     if snapshot.late_sends:
         text += f" | late {snapshot.late_sends}"
     return text
