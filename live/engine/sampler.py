@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MIN_TEMPERATURE = 0.05
-MAX_TEMPERATURE = 10.0
+from continuo.live.engine.commands import PARAMETER_RANGES
+from continuo.live.errors import ContinuoError
+from continuo.live.timing.clock import check_bpm
+
+MIN_TEMPERATURE, MAX_TEMPERATURE = PARAMETER_RANGES["temperature"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,16 @@ class SamplingSettings:
             )
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ValueError(f"top-p must be above 0 and at most 1, got {self.top_p}")
+
+
+def checked_settings(temperature: float, top_p: float | None, tempo: float) -> SamplingSettings:
+    """A request's sampling settings and tempo, or a ContinuoError (one line) naming what is out of range."""
+    try:
+        settings = SamplingSettings(temperature, top_p)
+        check_bpm(tempo)
+        return settings
+    except ValueError as error:
+        raise ContinuoError(str(error)) from None
 
 
 def distribution(logits: np.ndarray, settings: SamplingSettings, allowed: np.ndarray | None = None) -> np.ndarray:

@@ -20,7 +20,7 @@ from continuo.live.engine.generator import Generator
 from continuo.live.engine.loop_guard import LoopGuard
 from continuo.live.engine.player import Player, PlayOptions
 from continuo.live.engine.recorder import Recorder
-from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.sampler import checked_settings
 from continuo.live.engine.scheduler import Scheduler
 from continuo.live.errors import ContinuoError
 from continuo.live.files import check_writable, written_together
@@ -28,7 +28,6 @@ from continuo.live.model.model_file import ContinuoModel, load_model
 from continuo.live.model.seeds import choose_seed
 from continuo.live.music.codec import Event
 from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
-from continuo.live.timing.clock import check_bpm
 
 CHUNK_BEATS = 16.0
 MAX_EVENTS_PER_BEAT = 64
@@ -106,11 +105,7 @@ class _Counting:
 def generate(request: GenerateRequest, progress: bool = False) -> Generated:
     if (request.events is None) == (request.beats is None):
         raise ContinuoError("give the length as --events N or --beats N")
-    try:
-        settings = SamplingSettings(request.temperature, request.top_p)
-        check_bpm(request.tempo)  # the take's tempo map
-    except ValueError as error:
-        raise ContinuoError(str(error)) from None
+    settings = checked_settings(request.temperature, request.top_p, request.tempo)
     model = load_model(request.model)
     rng = np.random.default_rng(request.seed)
     seed_name, seed_events = choose_seed(model.info, request.seed_file, request.seed_composer, rng)

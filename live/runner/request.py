@@ -14,14 +14,13 @@ from pathlib import Path
 
 from continuo.live.engine.commands import MODES
 from continuo.live.engine.modes import ModeOptions
-from continuo.live.engine.sampler import SamplingSettings
+from continuo.live.engine.sampler import SamplingSettings, checked_settings
 from continuo.live.errors import ContinuoError
 from continuo.live.files import check_writable
 from continuo.live.interaction.control import DEFAULT_CC_MAP, CCMapping, load_cc_map
 from continuo.live.midi_io.ports import BACKEND_NAMES
 from continuo.live.model.model_file import resolve_model, shipped_models
 from continuo.live.music.midi import CHANNELS, DEFAULT_BPM, MAX_DATA
-from continuo.live.timing.clock import check_bpm
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,7 @@ def parse_answer_length(text: str) -> tuple[float | None, int | None]:
 
 
 def _check_ranges(request: PlayRequest) -> SamplingSettings:
-    try:
-        settings = SamplingSettings(request.temperature, request.top_p)
-        check_bpm(request.tempo)
-    except ValueError as error:
-        raise ContinuoError(str(error)) from None
+    settings = checked_settings(request.temperature, request.top_p, request.tempo)
     if not 1 <= request.channel <= CHANNELS:
         raise ContinuoError(f"--channel must be 1-{CHANNELS}, got {request.channel}")
     if request.input_channel is not None and not 1 <= request.input_channel <= CHANNELS:
