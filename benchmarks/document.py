@@ -226,7 +226,17 @@ def _in_short(results: dict[str, Any]) -> str:
     )
 
 
-def render(results: dict[str, Any], source: str, plots_link: str, earlier: list[tuple[str, dict[str, Any]]]) -> str:
+def render(
+    results: dict[str, Any],
+    source: str,
+    plots_link: str,
+    earlier: list[tuple[str, dict[str, Any]]],
+    soak: dict[str, Any] | None = None,
+) -> str:
+    """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section."""
+    from benchmarks.soak_report import section
+
+    soak_lines = [*section(soak, plots_link), ""] if soak is not None else []
     quick = ["", "**A `--quick` run: small samples, not figures to quote.**"] if results.get("quick") else []
     lines = [
         "# Continuo benchmarks",
@@ -248,6 +258,7 @@ def render(results: dict[str, Any], source: str, plots_link: str, earlier: list[
         "",
         *_machine(results),
         "",
+        *soak_lines,
         "## Committed runs",
         "",
         "Headline figures of every full run in `benchmarks/results/`, oldest first: they move between runs and "

@@ -8,6 +8,7 @@ on the port would have received. `MonotonicReader` stamps arrivals with the engi
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -58,6 +59,24 @@ class JackServer:
     def connect(self, source: str, destination: str) -> None:
         subprocess.run(["jack_connect", source, destination], env=self.env, check=True, timeout=10)
 
+    def kill(self) -> None:
+        """End the server the hard way (a crash, an OOM kill): its clients get no warning."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start a server of the same name again (after `kill`), as a session manager or systemd would."""
+        self.process = _launch(self.name, self.env, self.log)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 10
+        while not self.ports():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"jackd did not start (exit code {self.process.poll()})")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -78,24 +97,28 @@ def start_server() -> JackServer:
     if missing:
         raise RuntimeError(f"JACK tools missing: {', '.join(missing)} (install jackd2)")
     name = f"continuo-test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1", PYTHONUNBUFFERED="1")
+    # Each server's clients keep their state (the held-notes files of `continuo play`) in a folder of its own,
+    # never in the home folder of whoever runs the tests.
+    state = tempfile.mkdtemp(prefix=f"{name}-state-")
+    atexit.register(shutil.rmtree, state, ignore_errors=True)  # not at stop: a test may stop a server mid-run
+    env = dict(
+        os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1", PYTHONUNBUFFERED="1", XDG_STATE_HOME=state
+    )
     log = Path(tempfile.gettempdir()) / f"{name}.log"
-    with log.open("wb") as output:  # jackd keeps its own descriptor
-        process = subprocess.Popen(
+    server = JackServer(name, env, _launch(name, env, log), log)
+    server._wait_ready()
+    return server
+
+
+def _launch(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:  # jackd keeps its own descriptor
+        return subprocess.Popen(
             dummy_server_command("jackd", name, realtime=True),
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = JackServer(name, env, process, log)
-    deadline = time.monotonic() + 10
-    while not server.ports():
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise AssertionError(f"jackd did not start (exit code {process.poll()})")
-        time.sleep(0.05)
-    return server
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,10 @@ def render_files(result: Path, out: Path, plots: Path, draw: bool = True) -> str
 
     results = load(result)
     link = Path(os.path.relpath(plots.resolve(), out.resolve().parent)).as_posix()
-    text = render(results, result.name, link, earlier_runs(result))
+    soak = RESULTS / "soak.json"  # the committed soak run (benchmarks/soak.py), rendered beside any suite run
+    text = render(
+        results, result.name, link, earlier_runs(result), json.loads(soak.read_text()) if soak.exists() else None
+    )
     if draw:
         from benchmarks.plots import draw_all
 

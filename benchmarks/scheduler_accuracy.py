@@ -42,7 +42,7 @@ def _lateness(events: int, priority: int = SCHEDULER_PRIORITY) -> np.ndarray:
     while clock.now() < end + 0.1:
         time.sleep(0.05)
     scheduler.stop()
-    return np.asarray(scheduler.lateness)
+    return np.asarray(scheduler.lateness.samples)
 
 
 def _one_run(events: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
+from continuo.live.cli.config import with_config_file
 from continuo.live.cli.models import MODELS
 from continuo.live.cli.offline import GENERATE
 from continuo.live.cli.play import PLAY
@@ -66,6 +67,15 @@ def _unknown_command(words: Sequence[str], commands: Mapping[str, Subcommand]) -
     return typed if typed is not None and typed not in listed else None
 
 
+def parse_arguments(words: Sequence[str], commands: Mapping[str, Subcommand] | None = None) -> argparse.Namespace:
+    """What `words` ask for: the command line, then a --config file's values for the flags it does not give.
+
+    A mistake on the command line exits as argparse does; one in the config file is a ContinuoError.
+    """
+    parser = build_parser(commands)
+    return with_config_file(parser, list(words), parser.parse_args(words))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     # Finding the registered commands scans every installed distribution's entry points and imports
@@ -81,15 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    args = build_parser(commands).parse_args(words)
+    command = _command_word(words)
     try:
+        args = parse_arguments(words, commands)  # a config file's mistakes end here, before the command runs
         return int(args.handler(args))
     except ContinuoError as error:
-        print(f"continuo {args.command}: error: {error}", file=sys.stderr)
+        print(f"continuo {command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # an output path that cannot be written, a folder that is a file...
-        print(f"continuo {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        print(f"continuo {command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"continuo {args.command}: interrupted", file=sys.stderr)
+        print(f"continuo {command}: interrupted", file=sys.stderr)
         return INTERRUPTED

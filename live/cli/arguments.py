@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from continuo.live.music.midi import CHANNELS, MAX_DATA
+from continuo.live.timing.clock import MAX_BPM, MIN_BPM
 
 Number = TypeVar("Number", int, float)
 
@@ -32,3 +33,4 @@ positive_int = bounded(int, lambda v: v >= 1, "a whole number, 1 or more")
 positive_float = bounded(float, lambda v: v > 0, "a number above 0")
 channel = bounded(int, lambda v: 1 <= v <= CHANNELS, f"a MIDI channel from 1 to {CHANNELS}")
 velocity = bounded(int, lambda v: 1 <= v <= MAX_DATA, f"a velocity from 1 to {MAX_DATA}")
+tempo = bounded(float, lambda v: MIN_BPM <= v <= MAX_BPM, f"a tempo from {MIN_BPM:g} to {MAX_BPM:g} BPM")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from continuo.live.cli.arguments import LOOP_GUARD_FLAG, LOOP_GUARD_HELP, channel, positive_float, velocity
+from continuo.live.cli.arguments import LOOP_GUARD_FLAG, LOOP_GUARD_HELP, channel, positive_float, tempo, velocity
 from continuo.live.cli.ports import add_backend_argument, print_ports
 from continuo.live.cli.subcommand import Subcommand
-from continuo.live.engine.commands import MODES
+from continuo.live.engine.commands import CLOCK_LOST_CHOICES, MODES
 from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
 
 
 def add_play_arguments(play: argparse.ArgumentParser) -> None:
-    play.add_argument("--model", default="bach", help="shipped model name or .onnx path (default bach)")
+    play.add_argument("--model", help="shipped model name or .onnx path (default bach; with --playlist, its first)")
     seed = play.add_mutually_exclusive_group()
     seed.add_argument("--seed-composer", help="start from a phrase of this composer's seed bank (default: the model's)")
     seed.add_argument("--seed-file", help="start from the last 30 events of this MIDI file")
@@ -21,7 +21,7 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     play.add_argument("--top-p", type=float, help="nucleus sampling: keep the likeliest classes up to this mass")
     play.add_argument("--seed", type=int, help="random seed: same seed, model and seed phrase give the same notes")
     play.add_argument(
-        "--tempo", type=float, default=DEFAULT_BPM, help=f"beats (quarter notes) per minute (default {DEFAULT_BPM:g})"
+        "--tempo", type=tempo, default=DEFAULT_BPM, help=f"beats (quarter notes) per minute (default {DEFAULT_BPM:g})"
     )
     play.add_argument("--channel", type=channel, default=1, help="MIDI channel to play on, 1-16 (default 1)")
     play.add_argument(
@@ -66,6 +66,39 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     play.add_argument("--print-notes", action="store_true", help="print each note as it is sent")
     play.add_argument(LOOP_GUARD_FLAG, action="store_true", help=LOOP_GUARD_HELP)
     play.add_argument("--quiet", action="store_true", help="no status line")
+    installation = play.add_argument_group("installations (long unattended runs)")
+    installation.add_argument(
+        "--config",
+        help="read options from this TOML file: each flag is a key (tempo = 90); flags given override it; "
+        "relative paths are from the working directory",
+    )
+    installation.add_argument(
+        "--playlist", help="rotate models at phrase ends: comma-separated names or .onnx paths, each optionally "
+        "MODEL@SEED-COMPOSER to reseed from that composer's seed bank (bach,mozart@haydn)",
+    )  # fmt: skip
+    installation.add_argument("--switch-every", help="with --playlist: time per entry (10m, 90s, 1h)")
+    installation.add_argument(
+        "--exit-on-port-loss",
+        action="store_true",
+        help="exit 1 when the MIDI system or a port goes away (default: wait for it and play on)",
+    )
+    installation.add_argument(
+        "--clock-lost",
+        choices=CLOCK_LOST_CHOICES,
+        default="continue",
+        help="when --clock ticks stop for two beats: play on at the last tempo, or pause (default continue)",
+    )
+    installation.add_argument("--health-file", help="keep the latest health figures in this JSON file")
+    installation.add_argument(
+        "--health-every", type=positive_float, default=60.0, help="seconds between health lines (default 60)"
+    )
+    installation.add_argument(
+        "--log-max-mb", type=positive_float, default=10.0, help="rotate --log at this size, keeping 3 old files"
+    )
+    installation.add_argument(
+        "--state-dir", help="where the notes held on each port are kept, to end them after a crash "
+        "(default $XDG_STATE_HOME/continuo, else ~/.local/state/continuo)",
+    )  # fmt: skip
     play.add_argument("--list-ports", action="store_true", help="list MIDI ports and exit")
 
 
@@ -73,10 +106,12 @@ def run_play(args: argparse.Namespace) -> int:
     if args.list_ports:
         return print_ports(args)
     from continuo.live.runner.play import play
+    from continuo.live.runner.playlist import starting_model
     from continuo.live.runner.request import PlayRequest
 
+    playlist = tuple(n.strip() for n in (args.playlist or "").split(",") if n.strip())
     request = PlayRequest(
-        model=args.model,
+        model=args.model or starting_model(playlist) or "bach",
         seed_composer=args.seed_composer,
         seed_file=Path(args.seed_file) if args.seed_file else None,
         temperature=args.temperature,
@@ -109,6 +144,14 @@ def run_play(args: argparse.Namespace) -> int:
         send_clock=args.send_clock,
         program_models=tuple(n for n in (args.program_models or "").split(",") if n),
         loop_guard=not args.no_loop_guard,
+        playlist=playlist,
+        switch_every=args.switch_every,
+        exit_on_port_loss=args.exit_on_port_loss,
+        clock_lost=args.clock_lost,
+        health_file=Path(args.health_file) if args.health_file else None,
+        health_seconds=args.health_every,
+        log_max_mb=args.log_max_mb,
+        state_dir=Path(args.state_dir) if args.state_dir else None,
     )
     return play(request)
 

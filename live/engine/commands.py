@@ -27,6 +27,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
 MODES = ("continue", "call-response", "accompany")
 TRANSPORT_KINDS = ("start", "stop", "continue", "locate")
 LOGGED_TRANSPORT = {"locate": "songpos"}  # the log names transport changes as MIDI does
+CLOCK_LOST_CHOICES = ("continue", "pause")  # when a followed MIDI clock goes quiet (live/engine/transport.py)
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,13 @@ class SetParameter:
 
 @dataclass(frozen=True)
 class SwitchModel:
-    """Continue with another model (a shipped name or an .onnx path), the window kept."""
+    """Continue with another model (a shipped name or an .onnx path), the window kept; or, with
+    `seed_composer`, the window reseeded from that composer's seed bank. With `at_phrase_end`, the
+    switch waits for the music's next phrase end (a rest or a long note) instead of acting at once."""
 
     model: str
+    seed_composer: str | None = None
+    at_phrase_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,10 @@ class Snapshot:
     transport: str  # "" without a MIDI clock; else "waiting for Start", "playing", "stopped", ...
     notes_sent: int
     notes_held: int
-    late_sends: int  # note-ons that left more than LATE_SECONDS after their due time
+    late_sends: int  # note-ons that left more than LATE_SECONDS (engine/lateness.py) after their due time
     recent: tuple[SentNote, ...]
     loop_recoveries: int  # times the loop guard drew the music out of a loop
+    stalls: int  # times generation fell behind the music and was reseeded
+    port_lost: str  # why the output is away, while it is ("" when it plays)
     last_change: str  # what the last command did, or why it was refused
     running: bool

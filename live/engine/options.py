@@ -26,3 +26,5 @@ class EngineOptions:
     send_clock: bool = False
     programs: tuple[str, ...] = ()  # what SelectProgram 0, 1, ... switches to
     keep_lateness: bool = False
+    survive_port_loss: bool = False  # a failing port waits for `output_restored` instead of ending the run
+    clock_lost: str = "continue"  # or "pause": when a followed MIDI clock goes quiet (live/engine/transport.py)

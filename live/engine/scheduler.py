@@ -10,17 +10,18 @@ note-off, so `flush` and `panic` can silence exactly what is held, from any thre
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import mido
 
+from continuo.live.engine.lateness import Lateness
 from continuo.live.music.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK_TICKS_PER_BEAT
 from continuo.live.timing.clock import Clock
 from continuo.live.timing.priority import request_realtime
@@ -28,15 +29,16 @@ from continuo.live.timing.priority import request_realtime
 SPIN_SECONDS = 0.001
 SCHEDULER_PRIORITY = 4  # real-time, below JACK's threads, above the generator (live/timing/priority.py)
 IDLE_WAIT_SECONDS = 0.05
-# A note-on leaving later than this after its due time counts as a late send (the engine's status shows
-# the count): several JACK periods, well past the scheduler's usual spin-and-send error.
-LATE_SECONDS = 0.005
 # At one beat: Start, then the clock tick, then note-offs (a repeated pitch is released before it is struck).
 _START, _TICK, _OFF, _ON = -2, -1, 0, 1
 
 
 class PortFailedError(Exception):
     """The output port stopped taking messages (its MIDI system went away, a device was unplugged)."""
+
+
+class SchedulerDiedError(Exception):
+    """The scheduler thread ended on a bug of ours: nothing more will be sent, so the run must end."""
 
 
 class Output(Protocol):
@@ -73,12 +75,11 @@ class Scheduler:
         self.on_sent = on_sent
         self.error: BaseException | None = None
         self.notes_sent = 0
-        self.late_sends = 0
-        # With `lateness_samples`, the (sent - due) of the last that many note-ons, for a timing report.
-        self.lateness = None if lateness_samples is None else deque[float](maxlen=lateness_samples)
+        self.lateness = Lateness(lateness_samples)
         self.channels_used: set[int] = set()
         self._queue: list[_Item] = []
         self._held: dict[tuple[int, int], int] = {}  # (channel, pitch) -> id of the note sounding there
+        self._lost_held: set[tuple[int, int]] = set()  # held on a port when it was lost: ended if it returns
         self._ids = itertools.count()
         self._order = itertools.count()
         self._condition = threading.Condition()
@@ -113,6 +114,11 @@ class Scheduler:
     def held(self) -> int:
         return len(self._held)
 
+    def sounding(self) -> set[tuple[int, int]]:
+        """(channel, pitch) of every note held now or queued to start: what a crash could leave sounding."""
+        with self._condition:
+            return set(self._held) | {(item.channel, item.pitch) for item in self._queue if item.kind == _ON}
+
     @property
     def pending_notes(self) -> int:
         """Note-ons and note-offs still queued (clock ticks, always queued ahead as clock master, not counted)."""
@@ -120,6 +126,29 @@ class Scheduler:
 
     def start(self) -> None:
         self._thread.start()
+
+    def lose_output(self) -> None:
+        """The port is lost: silence what can still be reached (note-offs, CC123, CC120), remember what was held,
+        and send nowhere until `set_output`. A send failure does not mean the synth is gone: the port that
+        replaces it ends those notes again."""
+        with self._condition:
+            self._lost_held |= set(self._held)
+            with contextlib.suppress(PortFailedError):
+                self.panic()
+            self.output = None
+
+    def set_output(self, output: Output) -> None:
+        """Send to `output` from now on, after note-offs for what was held when the old port was lost and CC123
+        + CC120 on every channel used; a thread that a port failure ended starts again."""
+        with self._condition:
+            self.output = output
+            self._held.clear()
+            lost, self._lost_held = sorted(self._lost_held), set()
+            self._send_all(self._offs(lost) + self._controls())
+        if isinstance(self.error, PortFailedError) and self._thread.ident is not None and not self._thread.is_alive():
+            self.error = None
+            self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
+            self._thread.start()
 
     def wait_sent_before(self, beat: float, timeout: float) -> None:
         """Wait, at most `timeout` seconds, until nothing due before `beat` is still queued."""
@@ -153,13 +182,7 @@ class Scheduler:
         """
         with self._condition:
             self._drop_notes()
-            offs = self._held_note_offs()
-            controls = [
-                mido.Message("control_change", channel=channel, control=control, value=0)
-                for channel in sorted(self.channels_used)
-                for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
-            ]
-            self._send_all(offs + controls)
+            self._send_all(self._held_note_offs() + self._controls())
 
     def stop_clock(self) -> None:
         """As clock master, the end: drop the ticks still queued and send Stop."""
@@ -184,7 +207,7 @@ class Scheduler:
                     pass
                 with self._condition:
                     self.send_due()
-        except BaseException as error:  # a failing port or a bug: the engine must hear of it and panic
+        except BaseException as error:  # a failing port (PortFailedError) or a bug: the engine must hear of it
             self.error = error
 
     def _wait_until_nearly_due(self) -> float | None:
@@ -221,38 +244,52 @@ class Scheduler:
                     mido.Message("note_on", channel=item.channel, note=item.pitch, velocity=item.velocity), item.beat
                 )
                 self.notes_sent += 1
-                late = self.clock.now() - due
-                if late > LATE_SECONDS:
-                    self.late_sends += 1
-                if self.lateness is not None:
-                    self.lateness.append(late)
+                self.lateness.record(self.clock.now() - due)
             elif self._held.get(key) == item.note_id:  # a superseded note's off would cut its successor
                 del self._held[key]
                 self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
 
     # -- sending -------------------------------------------------------------------------------
     def _held_note_offs(self) -> list[mido.Message]:
-        offs = [mido.Message("note_off", channel=channel, note=pitch) for channel, pitch in sorted(self._held)]
+        offs = self._offs(sorted(self._held))
         self._held.clear()
         return offs
+
+    @staticmethod
+    def _offs(keys: list[tuple[int, int]]) -> list[mido.Message]:
+        return [mido.Message("note_off", channel=channel, note=pitch) for channel, pitch in keys]
+
+    def _controls(self) -> list[mido.Message]:
+        """All Notes Off (CC123), then All Sound Off (CC120), on every channel used."""
+        return [
+            mido.Message("control_change", channel=channel, control=control, value=0)
+            for channel in sorted(self.channels_used)
+            for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
+        ]
 
     def _send_all(self, messages: list[mido.Message]) -> None:
         failure: BaseException | None = None
         for message in messages:
             try:
                 self._send(message)
-            except Exception as error:
+            except PortFailedError as error:
                 failure = failure or error
         if failure is not None:
-            raise PortFailedError(str(failure) or type(failure).__name__) from failure
+            raise failure
 
     def output_clock(self, message: mido.Message) -> None:
         """Clock and transport go to the port only: the recording and the note log skip them."""
-        if self.output is not None:
+        self._to_port(message)
+
+    def _to_port(self, message: mido.Message) -> None:
+        if self.output is None:
+            return
+        try:
             self.output.send(message)
+        except OSError as error:  # a port's failure (live/midi_io/ports.py OutputPort.send); anything else is a bug
+            raise PortFailedError(str(error) or type(error).__name__) from error
 
     def _send(self, message: mido.Message, beat: float | None = None) -> None:
-        if self.output is not None:
-            self.output.send(message)
+        self._to_port(message)
         if self.on_sent is not None:
             self.on_sent(self.clock.beat_at(self.clock.now()) if beat is None else beat, message)

@@ -18,6 +18,7 @@ ended, however it ended).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import struct
@@ -30,10 +31,12 @@ from typing import IO
 
 import mido
 
-from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, open_raw_input
+from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, ServerWatch, match_port, open_raw_input
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0
+PRESENCE_SECONDS = 1.0  # how often the relay checks that its port and MIDI system are still there
+PORT_GONE = 3  # the relay's exit code when they are not
 Deliver = Callable[[float, mido.Message], None]  # a message and the monotonic second it arrived
 
 
@@ -68,9 +71,32 @@ def relay_main(argv: list[str]) -> int:
         early = None
     with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
         os.dup2(null.fileno(), 2)
+    # Closing an rtmidi JACK client whose server died aborts inside libjack: every way out is os._exit.
+    threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
+    server = ServerWatch(api)
+    while server.alive() and _port_still_there(_client, existing):
+        time.sleep(PRESENCE_SECONDS)
+    os._exit(PORT_GONE)
+
+
+def _exit_at_end_of_input() -> None:
     sys.stdin.buffer.read()  # blocks until the engine closes the pipe (or dies)
-    # Closing an rtmidi JACK client whose server died aborts inside libjack: let the OS close it.
     os._exit(0)
+
+
+def _port_still_there(client: object, existing: str | None) -> bool:
+    """The existing port we listen to is still listed (a virtual port is ours: always).
+
+    A vanished port (a keyboard unplugged, a DAW quit) or MIDI system (a JACK server killed: the
+    `ServerWatch` in the loop, as a dead JACK client's listing is just empty) ends the relay, so the
+    engine, which restarts relays that end, picks the port up again when it returns."""
+    if existing is None:
+        return True
+    try:
+        names = client.get_ports()  # type: ignore[attr-defined]
+    except Exception:  # the MIDI system itself is gone
+        return False
+    return match_port(existing, names) is not None
 
 
 def frame(stamp: float, data: bytes) -> bytes:
@@ -108,6 +134,7 @@ class RelayedInput:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.process.stdout is not None
         self._stdout: IO[bytes] = self.process.stdout
+        self._reader: threading.Thread | None = None
         self.name = self._handshake()
         self._reader = threading.Thread(target=self._read, name="continuo-input", daemon=True)
         self._reader.start()
@@ -130,7 +157,12 @@ class RelayedInput:
     def _read(self) -> None:
         read_frames(self._stdout, self.deliver)
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def close(self) -> None:
+        """End the relay (its stdin's end is its signal) and let go of its pipes: a run that restarts
+        relays for weeks must not keep a descriptor of each one."""
         if self.process.poll() is None:
             try:
                 if self.process.stdin is not None:
@@ -139,6 +171,12 @@ class RelayedInput:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
                 self.process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=1)  # it ends at the pipe's end, which the relay's exit brings
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Deliver) -> RelayedInput:

@@ -141,7 +141,7 @@ def list_ports(api: str) -> PortListing:
         return PortListing(backend_label(api), list(backend.get_input_names()), list(backend.get_output_names()))
 
 
-def _match_port(wanted: str, names: list[str]) -> str | None:
+def match_port(wanted: str, names: list[str]) -> str | None:
     """Exact name, else the one name containing `wanted` (case-insensitive); ALSA adds client:port numbers."""
     if wanted in names:
         return wanted
@@ -152,12 +152,31 @@ def _match_port(wanted: str, names: list[str]) -> str | None:
 class OutputPort:
     """An rtmidi output; `send` takes mido messages."""
 
-    def __init__(self, client: Any, name: str) -> None:
+    def __init__(self, client: Any, name: str, existing: bool = False) -> None:
+        import rtmidi
+
         self._client = client
         self.name = name
+        self.existing = existing  # connected to another program's port, not a virtual port of ours
+        self._port_errors = (rtmidi.RtMidiError, OSError)
 
     def send(self, message: Any) -> None:
-        self._client.send_message(message.bytes())
+        """Raises OSError when the port fails, whatever rtmidi raised, so a failing port is told apart
+        from a bug (live/engine/scheduler.py)."""
+        try:
+            self._client.send_message(message.bytes())
+        except self._port_errors as error:
+            raise OSError(f"{self.name}: {error}") from error
+
+    def present(self) -> bool:
+        """The existing port this one is connected to is still listed (a virtual port always is: it is ours),
+        asked of this port's own client: another JACK client in this process may hang (input_relay.py)."""
+        if not self.existing:
+            return True
+        try:
+            return self.name in self._client.get_ports()
+        except Exception:  # the MIDI system itself is gone
+            return False
 
     def close(self) -> None:
         self._client.close_port()
@@ -198,7 +217,7 @@ def _open_client(
                 client.open_virtual_port(virtual_name)
             return client, f"{client_name}:{virtual_name}" if api == JACK_API else virtual_name
         names = client.get_ports()
-        match = _match_port(existing, names)
+        match = match_port(existing, names)
         if match is None:
             listed = ", ".join(repr(n) for n in names) or "none"
             raise PortError(f"no {kind} port {existing!r} on {label}; {kind} ports are: {listed}")
@@ -217,7 +236,7 @@ def open_output(api: str, virtual_name: str | None = None, existing: str | None 
     """A virtual output port named `virtual_name`, or the existing port `existing` (exact or unique part)."""
     name = virtual_name or DEFAULT_PORT_NAME
     client, opened = _open_client(api, "output", name, existing, name if existing is None else DEFAULT_PORT_NAME)
-    return OutputPort(client, opened)
+    return OutputPort(client, opened, existing is not None)
 
 
 def open_raw_input(
@@ -242,20 +261,33 @@ class ServerWatch:
     """Notices a JACK server going away (sending to a dead server does not fail, so it must be asked).
 
     It knocks on the server's UNIX socket: about 0.1 ms, outside the interpreter lock. Creating a
-    JACK client to ask would hold that lock for milliseconds and delay the scheduler's notes.
-    Other MIDI systems report failures when sending, so they need no watch.
+    JACK client to ask would hold that lock for milliseconds and delay the scheduler's notes. A server
+    restarted between two knocks makes a new socket file: its inode differs from the one seen when
+    the watch began, so a quick restart counts as the death it is for the clients of the old server.
+    Other MIDI systems report failures when sending, so they need no watch; where the socket is not
+    found (PipeWire's JACK, another layout) the server cannot be watched.
     """
 
     def __init__(self, api: str | None) -> None:
         self.socket: Path | None = None
+        self._inode: int | None = None
         if api == JACK_API and hasattr(os, "getuid"):
             name = os.environ.get("JACK_DEFAULT_SERVER", "default")
             candidate = Path(JACK_SOCKET_FOLDER) / f"jack_{name}_{os.getuid()}_0"
-            self.socket = candidate if candidate.exists() else None  # another layout: cannot watch
+            try:
+                self._inode = candidate.stat().st_ino
+                self.socket = candidate
+            except OSError:  # another layout: cannot watch
+                pass
 
     def alive(self) -> bool:
         if self.socket is None:
             return True
+        try:
+            if self.socket.stat().st_ino != self._inode:
+                return False
+        except OSError:
+            return False
         knock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         knock.settimeout(0.5)
         try:

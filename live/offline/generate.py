@@ -72,6 +72,7 @@ class OfflineClock:
 
     follows_transport = False
     bpm = DEFAULT_BPM
+    last_tick_at = None
 
     def __init__(self) -> None:
         self.reached = -math.inf

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from continuo.live.engine.commands import MODES
+from continuo.live.engine.commands import CLOCK_LOST_CHOICES, MODES
 from continuo.live.engine.modes import ModeOptions
 from continuo.live.engine.sampler import SamplingSettings, checked_settings
 from continuo.live.errors import ContinuoError
@@ -21,6 +21,7 @@ from continuo.live.interaction.control import DEFAULT_CC_MAP, CCMapping, load_cc
 from continuo.live.midi_io.ports import BACKEND_NAMES
 from continuo.live.model.model_file import resolve_model, shipped_models
 from continuo.live.music.midi import CHANNELS, DEFAULT_BPM, MAX_DATA
+from continuo.live.runner.playlist import Playlist, check_opening, parse_playlist
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ class PlayRequest:
     send_clock: bool = False
     program_models: tuple[str, ...] = ()  # what Program Change 0, 1, ... selects (default: the shipped models)
     loop_guard: bool = True  # draw the music out of a loop (live/engine/loop_guard.py)
+    playlist: tuple[str, ...] = ()  # entries MODEL or MODEL@SEED-COMPOSER, rotated every `switch_every`
+    switch_every: str | None = None  # "10m", "90s", "1h"
+    exit_on_port_loss: bool = False  # else wait for a lost MIDI system or port and play on
+    clock_lost: str = "continue"  # or "pause": what to do when the followed clock's ticks stop
+    health_file: Path | None = None  # the latest health figures, as JSON
+    health_seconds: float = 60.0  # between two health lines in the log (and health-file updates)
+    log_max_mb: float = 10.0  # --log rotates at this size
+    state_dir: Path | None = None  # held notes per port, for the next start after a crash (None: XDG default)
 
     @property
     def follows_clock(self) -> bool:
@@ -76,6 +85,7 @@ class PlayPlan:
     mode: ModeOptions
     cc_map: dict[int, CCMapping]
     programs: tuple[str, ...]
+    playlist: Playlist | None = None  # --playlist with --switch-every, checked
 
 
 def _amount_and_unit(text: str, flag: str, units: tuple[str, ...]) -> tuple[float, str]:
@@ -111,6 +121,11 @@ def _check_ranges(request: PlayRequest) -> SamplingSettings:
         raise ContinuoError(f"--backend must be one of {', '.join(BACKEND_NAMES)}, got {request.backend!r}")
     if request.duration is not None and not request.duration > 0:
         raise ContinuoError(f"--duration must be above 0 seconds, got {request.duration:g}")
+    if request.clock_lost not in CLOCK_LOST_CHOICES:
+        raise ContinuoError(f"--clock-lost must be one of {', '.join(CLOCK_LOST_CHOICES)}, got {request.clock_lost!r}")
+    for flag, value in (("--health-every", request.health_seconds), ("--log-max-mb", request.log_max_mb)):
+        if not value > 0:
+            raise ContinuoError(f"{flag} must be above 0, got {value:g}")
     if request.record_part_minutes is not None and not request.record_part_minutes > 0:
         raise ContinuoError(f"--record-part-minutes must be above 0, got {request.record_part_minutes:g}")
     return settings
@@ -142,8 +157,16 @@ def plan(request: PlayRequest) -> PlayPlan:
     programs = request.program_models or tuple(sorted(shipped_models()))
     for name in programs:
         resolve_model(name)  # a wrong name fails now, not at the first Program Change
-    outputs = {"--record": request.record, "--timing-report": request.timing_report, "--log": request.log}
+    playlist = parse_playlist(request.playlist, request.switch_every)  # every entry's model and seed bank, now
+    if playlist is not None:
+        check_opening(playlist, request.model, request.seed_composer, request.seed_file)
+    outputs = {
+        "--record": request.record,
+        "--timing-report": request.timing_report,
+        "--log": request.log,
+        "--health-file": request.health_file,
+    }
     for flag, path in outputs.items():
         if path is not None:
             check_writable(path, flag)
-    return PlayPlan(settings, mode, cc_map, programs)
+    return PlayPlan(settings, mode, cc_map, programs, playlist)

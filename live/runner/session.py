@@ -1,4 +1,4 @@
-"""One run of `continuo play` around its engine: the terminal, the JSON log, the watchdog, the way out.
+"""One run of `continuo play` around its engine: the terminal, the JSON log, the duties, the way out.
 
 Every way out (the end of --duration, Ctrl-C, SIGTERM, an exception on either thread, the port
 failing) goes through one `finally` that has the engine stop the scheduler, send note-offs for held
@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
-import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,33 +18,18 @@ import numpy as np
 
 from continuo.live.engine.commands import Stop
 from continuo.live.engine.engine import Engine
-from continuo.live.engine.scheduler import PortFailedError
+from continuo.live.engine.scheduler import PortFailedError, SchedulerDiedError
 from continuo.live.interaction.listener import PerformerListener
-from continuo.live.midi_io.ports import backend_label
 from continuo.live.runner.connections import Connections
+from continuo.live.runner.event_log import EventLog
+from continuo.live.runner.hang_watch import HangWatch
+from continuo.live.runner.health import Health
 from continuo.live.runner.request import PlayPlan, PlayRequest
 from continuo.live.runner.signals import stop_on_signals
 from continuo.live.runner.status import StatusLine, note_name, status_text
 from continuo.live.timing.priority import request_realtime
 
-WATCHDOG_SECONDS = 0.5
 GENERATOR_PRIORITY = 3  # real-time where allowed, below the scheduler (live/timing/priority.py)
-
-
-class EventLog:
-    """--log: one JSON object per line, stamped in monotonic seconds (the clocks' own time base)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.file = path.open("w") if path is not None else None
-
-    def __call__(self, what: str, **fields: Any) -> None:
-        if self.file is not None:
-            self.file.write(json.dumps({"what": what, "at": time.monotonic(), **fields}) + "\n")
-            self.file.flush()
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
 
 
 def write_timing_report(path: Path, lateness: Any) -> None:
@@ -66,13 +51,17 @@ class Session:
         performer: PerformerListener,
         log: EventLog,
         out: TextIO,
+        duties: Sequence[Callable[[], None]] = (),
+        health: Health | None = None,
     ) -> None:
         self.request, self.plan, self.engine, self.connections = request, plan, engine, connections
         self.performer, self.log, self.out = performer, log, out
+        self.duties = duties  # run on the engine's thread between rounds: port keeper, health, held notes, playlist
+        self.health = health
         self.status = StatusLine(out, enabled=out.isatty() and not request.quiet)
         self.print_notes = request.print_notes or connections.jack is not None
         self.printed = 0  # number of the last note printed
-        self.next_watch = 0.0
+        self.failure: str | None = None  # why the run ended on a failure of its own, if it did
 
     def announce(self, seed_name: str) -> None:
         request, settings = self.request, self.plan.settings
@@ -95,7 +84,7 @@ class Session:
         self.out.flush()
 
     def between_steps(self) -> None:
-        """On the engine's thread between rounds: print, redraw, watch the port's server."""
+        """On the engine's thread between rounds: print, redraw, then each duty (the port keeper first)."""
         snapshot = self.engine.snapshot()
         if self.print_notes:
             for note in snapshot.recent:
@@ -107,14 +96,13 @@ class Session:
                 name = note_name(note.pitch)
                 self.status.print_line(f"{note.beat:9.2f}  {name:>4} ({note.pitch:3d})  vel {note.velocity}")
         self.status.show(status_text(snapshot, self.request.listens or snapshot.mode != "continue"))
-        now = self.engine.clock.now()
-        if now >= self.next_watch:
-            self.next_watch = now + WATCHDOG_SECONDS
-            if not self.connections.alive():
-                raise PortFailedError(f"the {backend_label(self.connections.api or '')} server went away")
+        for duty in self.duties:
+            duty()
 
     def run(self, seed_name: str) -> str | None:
-        """Play until the end, a signal or a failure; always panic. Returns why the port failed, if it did."""
+        """Play until the end, a signal or a failure; always panic. Returns why the port failed, if it did
+        (the run keeps waiting for a lost port unless --exit-on-port-loss); `self.failure` says why the
+        scheduler thread died, if it did."""
         # The scheduler thread needs the interpreter lock within a millisecond of waking, not after 5 ms,
         # and never behind a generator thread preempted by a busy neighbour while holding it.
         sys.setswitchinterval(0.0005)
@@ -129,12 +117,17 @@ class Session:
         try:
             # A second Ctrl-C during the way out only queues another Stop: it cannot cut the panic or the save.
             with stop_on_signals(lambda: engine.submit(Stop())):
+                hang_watch = HangWatch(engine, self.log)
                 try:
                     self.announce(seed_name)
+                    hang_watch.start()
                     engine.run(self.between_steps)
                 except PortFailedError as error:
                     port_failed = str(error)
+                except SchedulerDiedError as error:
+                    self.failure = str(error)
                 finally:
+                    hang_watch.stop()
                     shutdown_failure = engine.shut_down()  # before anything else that could fail on the way out
                     port_failed = port_failed or shutdown_failure
         finally:
@@ -146,9 +139,11 @@ class Session:
         self.status.clear()
         # origin: when beat 0 fell (monotonic seconds), for a witness to judge onsets against the beats
         origin = engine.clock.seconds_at(0.0)
+        if self.health is not None:
+            self.health.final()  # the last figures, while the log is still open
         heard, sent = self.performer.received, engine.snapshot().notes_sent
         self.log("end", input_messages=heard, notes_sent=sent, origin=origin)
         self.log.close()
-        lateness = engine.scheduler.lateness
+        lateness = engine.scheduler.lateness.samples
         if self.request.timing_report is not None and lateness is not None:
             write_timing_report(self.request.timing_report, lateness)

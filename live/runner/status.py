@@ -27,6 +27,8 @@ def status_text(snapshot: Snapshot, show_mode: bool) -> str:
     )
     if show_mode:
         text += f" | {snapshot.mode}" + (f": {snapshot.mode_status}" if snapshot.mode_status else "")
+    if snapshot.port_lost:
+        text += f" | OUTPUT LOST ({snapshot.port_lost}): waiting for it"
     if snapshot.last_change:
         text += f" | {snapshot.last_change}"
     if snapshot.transport:

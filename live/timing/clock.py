@@ -29,6 +29,10 @@ class Clock(Protocol):
 
     @property
     def bpm(self) -> float: ...
+    @property
+    def last_tick_at(self) -> float | None:
+        """When the followed clock's last tick arrived (monotonic seconds); None for a clock of our own."""
+
     def now(self) -> float: ...
     def start(self, at_seconds: float, beat: float = 0.0) -> None: ...
     def set_tempo(self, bpm: float) -> None: ...
@@ -51,6 +55,10 @@ class TempoClock:
     @property
     def bpm(self) -> float:
         return self._bpm
+
+    @property
+    def last_tick_at(self) -> float | None:
+        return None
 
     def now(self) -> float:
         return self._now()

@@ -51,12 +51,17 @@ class MidiClockFollower:
         self._transport_seen = False  # ticks before any Start: a DAW already playing, join it
         self.on_transport: Callable[[TransportEvent], None] | None = None
         self._unsent: TransportEvent | None = None  # the latest, if it came before anyone listened
+        self._last_tick_at: float | None = None
 
     # -- the clock protocol (live/timing/clock.py) ----------------------------------------------------
     @property
     def bpm(self) -> float:
         with self._lock:
             return 60.0 / (self._slope * CLOCK_TICKS_PER_BEAT)
+
+    @property
+    def last_tick_at(self) -> float | None:
+        return self._last_tick_at
 
     def now(self) -> float:
         return self._now()
@@ -110,6 +115,7 @@ class MidiClockFollower:
     def _tick(self, stamp: float) -> None:
         joined: TransportEvent | None = None
         with self._lock:
+            self._last_tick_at = stamp
             if not self._transport_seen:  # clock with no Start ever seen: the DAW was already playing
                 self._transport_seen, self._armed = True, True
                 joined = TransportEvent("continue", self.position_ticks / CLOCK_TICKS_PER_BEAT)

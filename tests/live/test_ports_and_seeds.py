@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from continuo.live.errors import ContinuoError
-from continuo.live.midi_io.ports import _match_port, no_midi_system_fix
+from continuo.live.midi_io.ports import match_port, no_midi_system_fix
 from continuo.live.model.seeds import events_from_file, seed_composers, seed_from_bank
 from continuo.live.music.codec import Codec
 
@@ -18,10 +18,10 @@ CODEC = Codec()
 
 def test_a_port_matches_exactly_or_by_a_unique_part_of_its_name() -> None:
     names = ["Midi Through:Midi Through Port-0 14:0", "FLUID Synth (123):Synth input port (123:0) 128:0"]
-    assert _match_port(names[0], names) == names[0]
-    assert _match_port("fluid", names) == names[1]
-    assert _match_port("port", names) is None  # in both: ambiguous
-    assert _match_port("loopMIDI", names) is None
+    assert match_port(names[0], names) == names[0]
+    assert match_port("fluid", names) == names[1]
+    assert match_port("port", names) is None  # in both: ambiguous
+    assert match_port("loopMIDI", names) is None
 
 
 @pytest.mark.parametrize(

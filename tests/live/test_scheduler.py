@@ -185,7 +185,7 @@ def test_an_error_in_the_thread_is_kept_for_the_engine_to_act_on() -> None:
     while scheduler.error is None and time.monotonic() < deadline:
         time.sleep(0.01)
     scheduler.stop()
-    assert isinstance(scheduler.error, OSError)
+    assert isinstance(scheduler.error, PortFailedError) and isinstance(scheduler.error.__cause__, OSError)
 
 
 def test_messages_are_mido_messages_on_the_right_channel() -> None:

@@ -1,0 +1,78 @@
+"""The soak benchmark in little: three minutes of `continuo play` on a real JACK port with one fault of each
+kind (a reader restart, the input relay SIGKILLed, the JACK server killed and restarted), judged by the
+same bounds as the hour in BENCHMARKS.md. Its files go to a temporary folder, never to benchmarks/results.
+
+The soak's CPU lock is not taken here: the suite is run under `flock -x /tmp/continuo-cpu.lock` on shared
+machines, and a second lock from inside would wait for that one forever.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from benchmarks.soak import schedule, soak
+from benchmarks.soak_report import judge, longest_seconds, section, segment_summary
+from tests.live.jack import require_jack
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.jack
+def test_three_minutes_with_one_fault_of_each_kind_meet_every_bound(tmp_path: Path) -> None:
+    require_jack()
+    result = soak(3, tmp_path / "soak.json", tmp_path / "soak.png", tmp_path / "work", lock=None)
+    assert sorted(fault["kind"] for fault in result["faults"]) == ["jack", "reader", "relay"]
+    failed = {name: criterion["value"] for name, criterion in result["criteria"].items() if not criterion["passed"]}
+    assert not failed, f"criteria not met: {failed}; faults: {result['faults']}"
+    assert all(segment["note_ons"] >= 20 for segment in result["segments"]), result["segments"]
+    assert len(result["rss"]) >= 15 and len(result["lateness"]["series"]) >= 15  # every 10 s for 3 min
+    assert (tmp_path / "soak.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_the_schedule_has_one_fault_of_each_kind_in_a_short_run_and_the_hours_pattern_in_a_long_one() -> None:
+    assert [kind for _, kind in schedule(3)] == ["reader", "relay", "jack"]
+    hour = schedule(60)
+    assert [at / 60 for at, kind in hour if kind == "reader"] == [5, 15, 25, 35, 45, 55]
+    assert [at / 60 for at, kind in hour if kind != "reader"] == [20, 30, 40]
+
+
+def on(note: int) -> mido.Message:
+    return mido.Message("note_on", note=note, velocity=80)
+
+
+def off(note: int) -> mido.Message:
+    return mido.Message("note_off", note=note)
+
+
+def test_a_note_never_released_is_stuck_and_a_note_cut_by_the_listener_leaving_is_not() -> None:
+    longest = longest_seconds(160)
+    heard = [(1.0, on(60)), (1.5, off(60)), (2.0, on(62)), (9.0, on(64))]  # 62 never released
+    summary = segment_summary(heard, since=0.0, cut_at=9.5, bpm=160)  # the reader left just after 64 began
+    assert (summary["stuck"], summary["cut_by_leaving"], summary["note_ons"]) == (1, 1, 3)
+    late = [(1.0, on(60)), (1.0 + longest + 0.5, off(60))]  # released, but later than any note the model writes
+    assert segment_summary(late, since=0.0, cut_at=None, bpm=160)["stuck"] == 1
+    panic = [mido.Message("control_change", control=c) for c in (123, 120)]
+    ended = segment_summary([(1.0, on(60)), (1.2, panic[0]), (1.2, panic[1])], 0.0, None, 160)
+    assert ended["stuck"] == 0 and ended["balanced_at_end"] and ended["panic_last"]
+
+
+def test_a_criterion_missed_reads_as_missed_in_the_section() -> None:
+    segment = {"stuck": 0, "note_ons": 100, "cut_by_leaving": 1, "balanced_at_end": True, "panic_last": True}
+    window = {"notes": 50, "p99_ms": 0.4}
+    result = {
+        "minutes": 3, "bpm": 160, "exit_code": 0, "rss_growth_mb": 1.0, "rss_at_settle_mb": 90.0, "cut_by_leaving": 1,
+        "segments": [segment], "lateness": {"window_s": 60, "first": window, "last": window},
+        "faults": [{"kind": "jack", "at_s": 120.0, "recovery_s": 4.0, "recovered": True}],
+        "machine": {"date": "2026-12-01T06:00+00:00", "cores": 2, "cpu": "a CPU"},
+    }  # fmt: skip
+    assert all(criterion["passed"] for criterion in judge(result).values())
+    assert "**no**" not in "\n".join(section(result, "plots"))
+    result["rss_growth_mb"] = 5.0
+    result["lateness"] = {"window_s": 60, "first": window, "last": {"notes": 50, "p99_ms": 0.61}}
+    result["faults"][0]["recovered"] = False
+    missed = [line for line in section(result, "plots") if "**no**" in line]
+    assert len(missed) == 4, missed  # growth, lateness, recoveries in the table; the fault in the faults' table
+    assert "RSS growth" in missed[0] and "late-send p99" in missed[1] and "JACK server" in missed[3]
