@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 
 from benchmarks import jack_clients
@@ -88,3 +91,46 @@ def start_server() -> JackServer:
     """A private JACK server for one test; the test skips (or, under CI, fails) where JACK is missing."""
     require_jack()
     return jack_clients.start_server()
+
+
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+
+
+def require_fluidsynth() -> None:
+    """Skip where FluidSynth, its soundfont or jack_capture is missing, unless CI says they must be there."""
+    missing = [tool for tool in ("fluidsynth", "jack_capture") if shutil.which(tool) is None]
+    missing += [] if SOUNDFONT.is_file() else [str(SOUNDFONT)]
+    if missing:
+        if os.environ.get("CONTINUO_REQUIRE_FLUIDSYNTH") == "1":
+            pytest.fail(f"missing: {', '.join(missing)} (install fluidsynth fluid-soundfont-gm jack-capture)")
+        pytest.skip(f"missing: {', '.join(missing)}")
+
+
+class FluidSynth:
+    """A real General MIDI synth on the JACK server: MIDI in at `port`, audio out at `fluidsynth-midi:left/right`."""
+
+    port = "fluidsynth-midi:midi_00"
+    audio = ("fluidsynth-midi:left", "fluidsynth-midi:right")
+
+    def __init__(self, server: JackServer) -> None:
+        self.server = server
+        command = ["fluidsynth", "-a", "jack", "-m", "jack", "-i", "-s", "-o", "audio.jack.autoconnect=0"]
+        command += ["-o", "midi.autoconnect=0", str(SOUNDFONT)]
+        self.process = subprocess.Popen(command, env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server.wait_for_port(self.port)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def record(self, seconds: float, path: Path) -> np.ndarray:
+        """What the synth plays during the next `seconds`, recorded by jack_capture: samples in -1..1."""
+        command = ["jack_capture", "-d", f"{seconds:g}", "-b", "16", "--no-stdin"]
+        for port in self.audio:
+            command += ["-p", port]
+        subprocess.run(
+            [*command, str(path)], env=self.server.env, capture_output=True, timeout=seconds + 20, check=True
+        )
+        with wave.open(str(path)) as recording:
+            frames = recording.readframes(recording.getnframes())
+        return np.frombuffer(frames, dtype=np.int16).astype(np.float64) / 32768.0

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 
 from benchmarks.jack_clients import JackServer, MonotonicReader, continuo
-from tests.live.jack import Performer, phrase, start_server
+from tests.live.jack import FluidSynth, Performer, phrase, require_fluidsynth, start_server
 from tests.live.streams import note_balance
 
 pytestmark = pytest.mark.jack
@@ -148,3 +149,34 @@ def test_an_input_relay_killed_the_engine_plays_on_and_hears_the_performer_again
     assert said[:2] == ["input port lost: playing on, trying again every 2 s", "input port back"]
     heard = log_entries(log, "heard")
     assert sum(len(entry["events"]) for entry in heard) >= 3  # type: ignore[arg-type]
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+
+
+def test_fluidsynth_killed_and_restarted_sounds_again_and_is_silent_after_the_end(tmp_path: Path) -> None:
+    """A real synth as the existing port: killed mid-music, started again; its audio is the witness."""
+    require_fluidsynth()
+    server = start_server()
+    log = tmp_path / "log.jsonl"
+    synth = FluidSynth(server)
+    process = start(server, log, "--output-port", FluidSynth.port, "--velocity", "100")
+    try:
+        before = synth.record(1.5, tmp_path / "before.wav")
+        synth.kill()
+        wait_for_log(log, "connection", 1)
+        synth = FluidSynth(server)
+        wait_for_log(log, "connection", 2)
+        after = synth.record(2.0, tmp_path / "after.wav")
+        stderr = end(process)
+        time.sleep(0.3)
+        silence = synth.record(1.0, tmp_path / "silence.wav")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        synth.kill()
+        server.stop()
+    assert process.returncode == 0, stderr
+    assert rms(before) > 1e-3 and rms(after) > 1e-3, (rms(before), rms(after))  # heard by both synths
+    assert rms(silence) < 1e-4, rms(silence)  # nothing left sounding on the new synth after the end
