@@ -45,14 +45,20 @@ def _run_alive(pid: int) -> bool:
     return True
 
 
+def _of_a_dead_run(path: Path, stem: str, suffix: str) -> bool:
+    pid = path.name[len(stem) + 1 : -len(suffix)]
+    return not pid.isdigit() or not _run_alive(int(pid))
+
+
 def left_behind(folder: Path, stem: str) -> list[Path]:
     """Files of runs on this port that are no longer alive."""
-    found = []
-    for path in sorted(folder.glob(f"{stem}.*{SUFFIX}")):
-        pid = path.name[len(stem) + 1 : -len(SUFFIX)]
-        if not pid.isdigit() or not _run_alive(int(pid)):
-            found.append(path)
-    return found
+    return [path for path in sorted(folder.glob(f"{stem}.*{SUFFIX}")) if _of_a_dead_run(path, stem, SUFFIX)]
+
+
+def stale_partials(folder: Path, stem: str) -> list[Path]:
+    """Writes of such runs that a kill cut short (their last whole file is the one read)."""
+    suffix = f"{SUFFIX}.partial"
+    return [path for path in sorted(folder.glob(f"{stem}.*{suffix}")) if _of_a_dead_run(path, stem, suffix)]
 
 
 def read_notes(path: Path) -> Notes:
@@ -140,7 +146,7 @@ def prepare_output(
 
             output = GatedOutput(port, cleanup, watch, opened)
     held()  # this run's file exists before the earlier ones go (it carries their notes if still pending)
-    for path in stale:
+    for path in stale + stale_partials(folder, stem):
         try:
             path.unlink(missing_ok=True)
         except OSError as error:

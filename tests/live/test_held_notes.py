@@ -316,3 +316,14 @@ def test_a_swapped_port_gets_the_pending_cleanup_and_the_gate_forwards_the_ports
     assert old.sent == [] and len(new.sent) == 3
     gate.close()
     assert new.closed and not old.closed
+
+
+def test_a_write_cut_short_by_a_kill_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    left = write_left_file(tmp_path, JACK_API, "Continuo:Continuo", {"0": [60]})
+    cut_short = left.with_name(left.name + ".partial")
+    cut_short.write_text('{"port": "Contin')
+    port = NamedPort("Continuo:Continuo")
+    prepare_output(
+        PlayRequest(state_dir=tmp_path, output_port="Continuo:Continuo"), JACK_API, port, Log(), io.StringIO()
+    )
+    assert not left.exists() and not cut_short.exists()
