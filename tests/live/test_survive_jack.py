@@ -43,6 +43,14 @@ def end(process: subprocess.Popen[str]) -> str:
     return stderr
 
 
+def ended_cleanly(process: subprocess.Popen[str], stderr: str, received: list[tuple[float, mido.Message]]) -> None:
+    """Exit 0; the reader heard notes, each ended, and the exit panic's CC123 and CC120 last."""
+    assert process.returncode == 0, stderr
+    assert note_ons(received) >= 5
+    assert note_balance([m for _, m in received]) == set(), [(round(t, 4), str(m)) for t, m in received[:6]]
+    assert [m.control for _, m in received[-2:]] == [123, 120]
+
+
 def wait_for_log(path: Path, what: str, count: int, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,10 +86,7 @@ def test_a_jack_server_killed_and_restarted_twice_the_ports_come_back_and_notes_
         if process.poll() is None:
             process.kill()
         server.stop()
-    assert process.returncode == 0, stderr
-    assert note_ons(received) >= 5
-    assert note_balance([m for _, m in received]) == set()
-    assert [m.control for _, m in received[-2:]] == [123, 120]
+    ended_cleanly(process, stderr, received)
     # Each loss and each return said once, not at every retry.
     said = [entry["text"] for entry in log_entries(log, "connection")]
     assert sum("output lost" in str(text) for text in said) == 2
@@ -108,11 +113,8 @@ def test_a_reading_client_that_goes_and_comes_back_hears_the_notes_again_none_st
         if process.poll() is None:
             process.kill()
         server.stop()
-    assert process.returncode == 0, stderr
     assert note_ons(heard_first) >= 5
-    assert note_ons(heard_second) >= 5  # the port was reopened by name
-    assert note_balance([m for _, m in heard_second]) == set(), [(round(t, 4), str(m)) for t, m in heard_second[:6]]
-    assert [m.control for _, m in heard_second[-2:]] == [123, 120]
+    ended_cleanly(process, stderr, heard_second)  # the port was reopened by name
     said = [str(entry["text"]) for entry in log_entries(log, "connection")]
     assert "went away" in said[0] and "output back" in said[1]
 
