@@ -259,3 +259,40 @@ def test_joins_a_clock_already_running_on_an_existing_port(jack_server: JackServ
     # 5.5 s is longer than the longest note at 120 BPM (4 s): a lost note-off shows as an overlong note.
     assert not overlong_notes(received, longest_seconds(120))
     assert note_balance([m for _, m in received]) == set()
+
+
+@pytest.mark.parametrize("policy", ["continue", "pause"])
+def test_a_daw_that_quits_without_a_stop_is_noticed_after_two_beats(
+    jack_server: JackServer, tmp_path: Path, policy: str
+) -> None:
+    """The DAW's ticks end with no Stop (it quit): after two beats the engine says so and plays on at the last
+    tempo, or with --clock-lost pause goes silent."""
+    score, _ = clock_score(0.0, [(120.0, 6)])
+    score = score[:-1]  # no Stop: the DAW just goes
+    witness = MonotonicReader(jack_server, tmp_path)
+    log = tmp_path / "log.jsonl"
+    command = continuo(
+        "play", "--clock-name", "DAW", "--output-port", witness.port, "--seed", "1", "--quiet",
+        "--log", str(log), "--clock-lost", policy,
+    )  # fmt: skip
+    engine = subprocess.Popen(command, env=jack_server.env, stderr=subprocess.PIPE, text=True)
+    daw = Performer(jack_server, tmp_path, score)
+    daw.connect("DAW:DAW")
+    time.sleep(0.3)
+    last_tick = daw.perform()[-1]
+    time.sleep(3.0)
+    engine.send_signal(2)
+    _, stderr = engine.communicate(timeout=30)
+    assert engine.returncode == 0, stderr
+    received = witness.stop()
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    lost = [entry for entry in entries if entry["what"] == "clock" and entry["lost"]]
+    assert len(lost) == 1 and lost[0]["then"] == policy
+    beat = 60.0 / 120.0
+    assert 2 * beat <= lost[0]["at"] - last_tick <= 2 * beat + 0.2  # two beats of silence, noticed within a round
+    after = [m for at, m in received if at > lost[0]["at"] + 0.05 and note_sounds(m)]
+    if policy == "continue":
+        assert len(after) >= 3  # the music goes on at the DAW's last tempo
+    else:
+        assert after == []
+    assert note_balance([m for _, m in received]) == set()
