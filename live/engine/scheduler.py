@@ -22,7 +22,7 @@ from typing import Protocol
 import mido
 
 from continuo.live.engine.lateness import Lateness
-from continuo.live.music.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CLOCK_TICKS_PER_BEAT
+from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT, silencing
 from continuo.live.timing.clock import Clock
 from continuo.live.timing.priority import request_realtime
 
@@ -144,7 +144,7 @@ class Scheduler:
             self.output = output
             self._held.clear()
             lost, self._lost_held = sorted(self._lost_held), set()
-            self._send_all(self._offs(lost) + self._controls())
+            self._send_all(silencing(lost, self.channels_used))
         if isinstance(self.error, PortFailedError) and self._thread.ident is not None and not self._thread.is_alive():
             self.error = None
             self._thread = threading.Thread(target=self._run, name="continuo-scheduler", daemon=True)
@@ -172,7 +172,7 @@ class Scheduler:
         """Drop everything queued and release every held note now (a new seed, a mode switch, Stop)."""
         with self._condition:
             self._drop_notes()
-            self._send_all(self._held_note_offs())
+            self._send_all(silencing(self._release_held(), ()))
 
     def panic(self) -> None:
         """Flush, then All Notes Off (CC123) and All Sound Off (CC120) on every channel used.
@@ -182,7 +182,7 @@ class Scheduler:
         """
         with self._condition:
             self._drop_notes()
-            self._send_all(self._held_note_offs() + self._controls())
+            self._send_all(silencing(self._release_held(), self.channels_used))
 
     def stop_clock(self) -> None:
         """As clock master, the end: drop the ticks still queued and send Stop."""
@@ -250,22 +250,11 @@ class Scheduler:
                 self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
 
     # -- sending -------------------------------------------------------------------------------
-    def _held_note_offs(self) -> list[mido.Message]:
-        offs = self._offs(sorted(self._held))
+    def _release_held(self) -> list[tuple[int, int]]:
+        """What is held, in order, now forgotten: the caller sends its note-offs."""
+        held = sorted(self._held)
         self._held.clear()
-        return offs
-
-    @staticmethod
-    def _offs(keys: list[tuple[int, int]]) -> list[mido.Message]:
-        return [mido.Message("note_off", channel=channel, note=pitch) for channel, pitch in keys]
-
-    def _controls(self) -> list[mido.Message]:
-        """All Notes Off (CC123), then All Sound Off (CC120), on every channel used."""
-        return [
-            mido.Message("control_change", channel=channel, control=control, value=0)
-            for channel in sorted(self.channels_used)
-            for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
-        ]
+        return held
 
     def _send_all(self, messages: list[mido.Message]) -> None:
         failure: BaseException | None = None

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import mido
 
 from continuo.live.midi_io.connection_watch import GatedOutput, connection_watcher
-from continuo.live.music.midi import ALL_NOTES_OFF, ALL_SOUND_OFF, CHANNELS, MAX_DATA
+from continuo.live.music.midi import CHANNELS, MAX_DATA, silencing
 from continuo.live.runner.held_notes import SUFFIX, HeldNotesFile, Log, Notes, midi_system, port_stem, state_folder
 from continuo.live.runner.request import PlayRequest
 
@@ -87,17 +87,7 @@ def gather(paths: Iterable[Path], warn: TextIO) -> Notes:
 
 def cleanup_messages(notes: Notes) -> list[mido.Message]:
     """Note-offs for every note, then CC123 and CC120 on each of their channels."""
-    offs = [
-        mido.Message("note_off", channel=channel, note=pitch)
-        for channel in sorted(notes)
-        for pitch in sorted(notes[channel])
-    ]
-    controls = [
-        mido.Message("control_change", channel=channel, control=control, value=0)
-        for channel in sorted(notes)
-        for control in (ALL_NOTES_OFF, ALL_SOUND_OFF)
-    ]
-    return offs + controls
+    return silencing([(channel, pitch) for channel in sorted(notes) for pitch in sorted(notes[channel])], notes)
 
 
 def _count(notes: Notes) -> int:
