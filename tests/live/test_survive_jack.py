@@ -7,6 +7,8 @@ import json
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mido
@@ -36,6 +38,18 @@ def start(server: JackServer, log: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*command, *extra], env=server.env, stderr=subprocess.PIPE, text=True)
 
 
+@contextmanager
+def played(server: JackServer, log: Path, *extra: str) -> Iterator[subprocess.Popen[str]]:
+    """`continuo play` on `server` for the block; afterwards the process and the server are gone, however it ended."""
+    process = start(server, log, *extra)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        server.stop()
+
+
 def end(process: subprocess.Popen[str]) -> str:
     """Ctrl-C, as a person would; the process's stderr."""
     process.send_signal(signal.SIGINT)
@@ -63,8 +77,7 @@ def wait_for_log(path: Path, what: str, count: int, timeout: float = 15) -> None
 def test_a_jack_server_killed_and_restarted_twice_the_ports_come_back_and_notes_resume(tmp_path: Path) -> None:
     server = start_server()
     log = tmp_path / "log.jsonl"
-    process = start(server, log, "--input-name", "Keys")
-    try:
+    with played(server, log, "--input-name", "Keys") as process:
         for round_ in range(3):
             if round_:
                 server.kill()
@@ -82,10 +95,6 @@ def test_a_jack_server_killed_and_restarted_twice_the_ports_come_back_and_notes_
         assert process.poll() is None  # stayed up through both
         stderr = end(process)
         received = reader.stop()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        server.stop()
     ended_cleanly(process, stderr, received)
     # Each loss and each return said once, not at every retry.
     said = [entry["text"] for entry in log_entries(log, "connection")]
@@ -98,8 +107,7 @@ def test_a_reading_client_that_goes_and_comes_back_hears_the_notes_again_none_st
     server = start_server()
     log = tmp_path / "log.jsonl"
     first = MonotonicReader(server, tmp_path, "synth")
-    process = start(server, log, "--output-port", first.port)
-    try:
+    with played(server, log, "--output-port", first.port) as process:
         time.sleep(2.5)
         heard_first = first.stop()  # the synth quits: its port goes away under the engine
         wait_for_log(log, "connection", 1)
@@ -109,10 +117,6 @@ def test_a_reading_client_that_goes_and_comes_back_hears_the_notes_again_none_st
         time.sleep(2.5)
         stderr = end(process)
         heard_second = second.stop()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        server.stop()
     assert note_ons(heard_first) >= 5
     ended_cleanly(process, stderr, heard_second)  # the port was reopened by name
     said = [str(entry["text"]) for entry in log_entries(log, "connection")]
@@ -122,8 +126,7 @@ def test_a_reading_client_that_goes_and_comes_back_hears_the_notes_again_none_st
 def test_an_input_relay_killed_the_engine_plays_on_and_hears_the_performer_again(tmp_path: Path) -> None:
     server = start_server()
     log = tmp_path / "log.jsonl"
-    process = start(server, log, "--input-name", "Keys")
-    try:
+    with played(server, log, "--input-name", "Keys") as process:
         server.wait_for_port("Keys:Keys")
         server.wait_for_port(PORT)
         relay = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=True)
@@ -140,10 +143,6 @@ def test_an_input_relay_killed_the_engine_plays_on_and_hears_the_performer_again
         time.sleep(1.0)
         stderr = end(process)
         received = reader.stop()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        server.stop()
     assert process.returncode == 0, stderr
     after = note_ons([(t, m) for t, m in received if t > lost_at + 0.5])
     assert after >= 3, (after, note_ons(received), relay.stdout, log.read_text()[-2000:], stderr)
@@ -163,22 +162,19 @@ def test_fluidsynth_killed_and_restarted_sounds_again_and_is_silent_after_the_en
     server = start_server()
     log = tmp_path / "log.jsonl"
     synth = FluidSynth(server)
-    process = start(server, log, "--output-port", FluidSynth.port, "--velocity", "100")
-    try:
-        before = synth.record(1.5, tmp_path / "before.wav")
-        synth.kill()
-        wait_for_log(log, "connection", 1)
-        synth = FluidSynth(server)
-        wait_for_log(log, "connection", 2)
-        after = synth.record(2.0, tmp_path / "after.wav")
-        stderr = end(process)
-        time.sleep(0.3)
-        silence = synth.record(1.0, tmp_path / "silence.wav")
-    finally:
-        if process.poll() is None:
-            process.kill()
-        synth.kill()
-        server.stop()
+    with played(server, log, "--output-port", FluidSynth.port, "--velocity", "100") as process:
+        try:
+            before = synth.record(1.5, tmp_path / "before.wav")
+            synth.kill()
+            wait_for_log(log, "connection", 1)
+            synth = FluidSynth(server)
+            wait_for_log(log, "connection", 2)
+            after = synth.record(2.0, tmp_path / "after.wav")
+            stderr = end(process)
+            time.sleep(0.3)
+            silence = synth.record(1.0, tmp_path / "silence.wav")
+        finally:
+            synth.kill()
     assert process.returncode == 0, stderr
     assert rms(before) > 1e-3 and rms(after) > 1e-3, (rms(before), rms(after))  # heard by both synths
     assert rms(silence) < 1e-4, rms(silence)  # nothing left sounding on the new synth after the end
