@@ -171,18 +171,26 @@ class Reader:
 
 
 class MonotonicReader:
-    """benchmarks/monotonic_reader.py as a process: arrival times on the engine's own clock."""
+    """benchmarks/monotonic_reader.py as a process: arrival times on the engine's own clock, nothing lost.
 
-    def __init__(self, server: JackServer, folder: Path, client: str = "monotonic") -> None:
+    `callback=True` runs the old, lossy way of reading (a Python callback in JACK's thread), only to show its loss.
+    """
+
+    def __init__(self, server: JackServer, folder: Path, client: str = "monotonic", callback: bool = False) -> None:
         self.port = f"{client}:in"
+        self.client = client
         self.path = folder / f"{client}.json"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.monotonic_reader", str(self.path), client],
-            env=server.env,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        self.errors = folder / f"{client}.stderr"
+        with self.errors.open("wb") as errors:  # the process keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.monotonic_reader", str(self.path), client]
+                + (["--callback"] if callback else []),
+                env=server.env,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                cwd=ROOT,
+            )
         assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
         server.wait_for_port(self.port)
 
@@ -190,9 +198,14 @@ class MonotonicReader:
         return [(stamp, mido.Message.from_bytes(data)) for stamp, data in self.stop_raw()]
 
     def stop_raw(self) -> list[tuple[float, list[int]]]:
-        """Stop; every event as the bytes JACK delivered (a flood's garbage included)."""
+        """Stop; every event as the bytes JACK delivered (a flood's garbage included).
+
+        Raises if RtMidi said its queue overflowed: then this witness lost messages and cannot judge."""
         self.process.terminate()
         self.process.wait(timeout=10)
+        said = self.errors.read_text(errors="replace")
+        if "queue limit reached" in said:
+            raise AssertionError(f"witness {self.client} lost messages: its RtMidi queue overflowed")
         return [(stamp, data) for stamp, data in json.loads(self.path.read_text())]
 
 

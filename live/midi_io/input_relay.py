@@ -9,9 +9,11 @@ in 40 since the input moved out. So the engine holds one client (its output) and
 lives in a relay process holding one client too.
 
 Protocol on the relay's stdout: one line `ok <port name>` or `error <message>`, then frames of
-`<monotonic arrival time: float64><length: uint16><bytes>`. The relay stamps each message as it
-arrives, on the same CLOCK_MONOTONIC the engine uses. It ends when its stdin closes (the engine
-ended, however it ended).
+`<monotonic arrival time: float64><length: uint16><bytes>`. The relay reads its port through RtMidi's
+own queue, never with a Python callback in the MIDI system's thread (live/midi_io/queued_input.py says
+why and how each message gets its arrival time on the CLOCK_MONOTONIC the engine uses). What arrives
+before the handshake waits in that queue. It ends when its stdin closes (the engine ended, however it
+ended).
 
     python -m continuo.live.midi_io.input_relay API VIRTUAL_NAME EXISTING_PORT_OR_EMPTY
 """
@@ -27,16 +29,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO
 
 import mido
 
-from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, ServerWatch, match_port, open_raw_input
+from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, ServerWatch, match_port, open_queued_input
+from continuo.live.midi_io.queued_input import QueuedInput
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0
 PRESENCE_SECONDS = 1.0  # how often the relay checks that its port and MIDI system are still there
 PORT_GONE = 3  # the relay's exit code when they are not
+ACTIVE_SENSING = 0xFE
 Deliver = Callable[[float, mido.Message], None]  # a message and the monotonic second it arrived
 
 
@@ -44,31 +49,25 @@ def relay_main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the engine; our end is stdin's EOF
     api, virtual_name, existing = argv[0], argv[1], argv[2] or None
     out = sys.stdout.buffer
-    lock = threading.Lock()
-    early: list[bytes] | None = []  # what arrives before the handshake line is out (a DAW's running clock)
 
-    def forward(event: tuple[list[int], float], _data: object = None) -> None:
-        framed = frame(time.monotonic(), bytes(event[0])[:65535])
-        with lock:
-            if early is not None:
-                early.append(framed)
-                return
-            try:
-                out.write(framed)
-                out.flush()
-            except (BrokenPipeError, ValueError):  # the engine is gone: stdin's EOF ends us next
-                pass
+    def forward(stamp: float, data: list[int]) -> None:
+        if data[:1] != [ACTIVE_SENSING]:  # a keep-alive every 300 ms from many keyboards: nothing to play
+            with contextlib.suppress(BrokenPipeError, ValueError):  # the engine is gone: stdin's EOF ends us next
+                out.write(frame(stamp, bytes(data)[:65535]))
+
+    def flush() -> None:  # once per poll that took messages: a flood costs one write per poll, not per message
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            out.flush()
 
     try:  # _client stays referenced in this frame until os._exit: never closed, never collected
-        _client, name = open_raw_input(api, virtual_name, existing, forward)
+        _client, name = open_queued_input(api, virtual_name, existing)
     except PortError as error:
         out.write(f"error {error}\n".encode())
         out.flush()
         return 2
-    with lock:  # the handshake line first, then what came early, in order
-        out.write(f"ok {name}\n".encode() + b"".join(early or []))
-        out.flush()
-        early = None
+    out.write(f"ok {name}\n".encode())
+    out.flush()
+    QueuedInput(_client, forward, flush).start()  # what came before the handshake waits in RtMidi's queue
     with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
         os.dup2(null.fileno(), 2)
     # Closing an rtmidi JACK client whose server died aborts inside libjack: every way out is os._exit.
@@ -103,24 +102,34 @@ def frame(stamp: float, data: bytes) -> bytes:
     return FRAME_HEAD.pack(stamp, len(data)) + data
 
 
-def read_frames(stream: IO[bytes], deliver: Deliver) -> tuple[int, int]:
-    """Deliver each frame that parses as one MIDI message until the stream ends; (frames, unparsed).
+@dataclass
+class FrameCount:
+    """What an input port's relays passed on: every message (`frames`), and those mido could not parse.
+
+    One count per port, kept across relay restarts: the lossless count a sender's can be compared with."""
+
+    frames: int = 0
+    unparsed: int = 0
+
+
+def read_frames(stream: IO[bytes], deliver: Deliver, count: FrameCount | None = None) -> FrameCount:
+    """Deliver each frame that parses as one MIDI message until the stream ends; counted in `count`.
 
     Anything can arrive on an input port (sysex, clock floods, garbage from a broken cable): what
     mido cannot parse as a message is counted and dropped, never raised.
     """
-    received = unparsed = 0
+    count = FrameCount() if count is None else count
     while True:
         head = stream.read(FRAME_HEAD.size)
         if len(head) < FRAME_HEAD.size:
-            return received, unparsed
+            return count
         stamp, length = FRAME_HEAD.unpack(head)
         data = stream.read(length)
-        received += 1
+        count.frames += 1
         try:
             message = mido.Message.from_bytes(data)
         except (ValueError, TypeError, IndexError, KeyError):
-            unparsed += 1
+            count.unparsed += 1
             continue
         deliver(stamp, message)
 
@@ -128,8 +137,11 @@ def read_frames(stream: IO[bytes], deliver: Deliver) -> tuple[int, int]:
 class RelayedInput:
     """The engine's side of a relay: starts it, waits for its port, feeds `deliver` from a thread."""
 
-    def __init__(self, api: str, virtual_name: str, existing: str | None, deliver: Deliver) -> None:
+    def __init__(
+        self, api: str, virtual_name: str, existing: str | None, deliver: Deliver, count: FrameCount | None = None
+    ) -> None:
         self.deliver = deliver
+        self.count = FrameCount() if count is None else count
         command = [sys.executable, "-m", "continuo.live.midi_io.input_relay", api, virtual_name, existing or ""]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.process.stdout is not None
@@ -155,7 +167,7 @@ class RelayedInput:
         raise PortError(f"the input port's relay process did not start: {last}")
 
     def _read(self) -> None:
-        read_frames(self._stdout, self.deliver)
+        read_frames(self._stdout, self.deliver, self.count)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -179,8 +191,10 @@ class RelayedInput:
                     pipe.close()
 
 
-def open_relayed_input(api: str, virtual_name: str | None, existing: str | None, deliver: Deliver) -> RelayedInput:
-    return RelayedInput(api, virtual_name or f"{DEFAULT_PORT_NAME} In", existing, deliver)
+def open_relayed_input(
+    api: str, virtual_name: str | None, existing: str | None, deliver: Deliver, count: FrameCount | None = None
+) -> RelayedInput:
+    return RelayedInput(api, virtual_name or f"{DEFAULT_PORT_NAME} In", existing, deliver, count)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from continuo.live.errors import ContinuoError
+from continuo.live.midi_io.queued_input import QUEUE_SIZE
 
 # The one table of MIDI systems: the name `--backend` takes -> python-rtmidi's API name (rtmidi.API_<name>).
 BACKENDS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE", "windows": "WINDOWS_MM"}
@@ -203,10 +204,12 @@ def _open_client(
         _prepare_jack()
     if existing is None and api == BACKENDS["windows"]:
         raise PortError(f"Windows has no virtual MIDI ports: {no_midi_system_fix('win32')}")
-    factory = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
     try:
         with quiet_native_stderr():
-            client = factory(rtapi=_api_id(api), name=client_name)
+            if kind == "input":
+                client = rtmidi.MidiIn(rtapi=_api_id(api), name=client_name, queue_size_limit=QUEUE_SIZE)
+            else:
+                client = rtmidi.MidiOut(rtapi=_api_id(api), name=client_name)
     except Exception as error:
         raise PortError(f"cannot open a {label} MIDI client: {error}") from None
     if prepare is not None:
@@ -239,22 +242,19 @@ def open_output(api: str, virtual_name: str | None = None, existing: str | None 
     return OutputPort(client, opened, existing is not None)
 
 
-def open_raw_input(
-    api: str, virtual_name: str, existing: str | None, callback: Callable[[tuple[list[int], float], object], None]
-) -> tuple[Any, str]:
-    """Open an input port (virtual, or connected to `existing`) calling `callback` with raw events.
+def open_queued_input(api: str, virtual_name: str, existing: str | None) -> tuple[Any, str]:
+    """Open an input port (virtual, or connected to `existing`) that queues every message in RtMidi.
 
-    The callback is in place before the port opens, so nothing that arrives early is lost. Returns
-    the rtmidi client and the port's name; keep the client referenced while the port is wanted
+    No callback and no filter: read it with live/midi_io/queued_input.py's `QueuedInput`, which says why.
+    Returns the rtmidi client and the port's name; keep the client referenced while the port is wanted
     (the input relay, live/midi_io/input_relay.py, keeps it for the life of its process).
     """
-
-    def listen(client: Any) -> None:
-        client.ignore_types(sysex=False, timing=False, active_sense=True)
-        client.set_callback(callback)
-
     client_name = virtual_name if existing is None else f"{DEFAULT_PORT_NAME} In"
-    return _open_client(api, "input", virtual_name, existing, client_name, listen)
+    return _open_client(api, "input", virtual_name, existing, client_name, _keep_everything)
+
+
+def _keep_everything(client: Any) -> None:
+    client.ignore_types(sysex=False, timing=False, active_sense=False)
 
 
 class ServerWatch:

@@ -8,7 +8,7 @@ from typing import Any
 
 from continuo.live.interaction.listener import PerformerListener, TransportListener
 from continuo.live.midi_io.connection_watch import GatedOutput
-from continuo.live.midi_io.input_relay import RelayedInput, open_relayed_input
+from continuo.live.midi_io.input_relay import FrameCount, RelayedInput, open_relayed_input
 from continuo.live.midi_io.ports import (
     JACK_API,
     NoMidiSystemError,
@@ -34,6 +34,7 @@ class Connections:
         self.watch: ServerWatch | None = None
         self.description = "no port (recording only)"
         self.input: Any = None
+        self.input_count = FrameCount()  # what the performer's port passed on, over every relay it had
         self.follower: MidiClockFollower | None = None
         self.clock_input: Any = None
 
@@ -121,7 +122,7 @@ class Connections:
         assert self._reopen is not None and self.api is not None
         request, performer = self._reopen
         if role == "input":
-            return open_relayed_input(self.api, request.input_name, request.input_port, performer)
+            return open_relayed_input(self.api, request.input_name, request.input_port, performer, self.input_count)
         assert self.follower is not None
         name = request.clock_name or f"{request.output_name} Clock"
         return open_relayed_input(self.api, name, request.clock_port, self.follower.handle)

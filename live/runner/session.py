@@ -141,8 +141,11 @@ class Session:
         origin = engine.clock.seconds_at(0.0)
         if self.health is not None:
             self.health.final()  # the last figures, while the log is still open
-        heard, sent = self.performer.received, engine.snapshot().notes_sent
-        self.log("end", input_messages=heard, notes_sent=sent, origin=origin)
+        heard, sent, count = self.performer.received, engine.snapshot().notes_sent, self.connections.input_count
+        self.log(
+            "end", input_messages=heard, input_frames=count.frames, input_unparsed=count.unparsed, notes_sent=sent,
+            origin=origin,
+        )  # fmt: skip
         self.log.close()
         lateness = engine.scheduler.lateness.samples
         if self.request.timing_report is not None and lateness is not None:

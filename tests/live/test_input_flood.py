@@ -59,8 +59,8 @@ def test_any_byte_stream_is_parsed_or_counted_and_never_breaks_the_engine(chunks
         delivered.append(message)
         listener(stamp, message)
 
-    received, unparsed = read_frames(stream, deliver)
-    assert received == len(chunks) and received == unparsed + len(delivered)
+    count = read_frames(stream, deliver)
+    assert count.frames == len(chunks) and count.frames == count.unparsed + len(delivered)
     assert listener.received == len(delivered)
     engine_.apply_queued(0)
     engine_.mode.step(engine_.clock.now())
