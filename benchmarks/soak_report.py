@@ -21,6 +21,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "soak.json"
 PLOT = ROOT / "benchmarks" / "plots" / "soak.png"
 RSS_GROWTH_MB = 5.0  # the issue's bounds
 LATE_DRIFT_MS = 0.2
+LATENESS_MINUTES = 20  # a run this long has two ten-minute windows to compare
 RECOVERY_SECONDS = 10.0
 SETTLE_SECONDS = 60.0  # RSS growth is counted from the first minute on
 Heard = list[tuple[float, mido.Message]]
@@ -150,17 +151,37 @@ def machine() -> dict[str, Any]:
 
 
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The issue's criteria, each with its measured value, its bound and whether it holds, from the figures."""
-    growth, late, faults, end = result["rss_growth_mb"], result["lateness"], result["faults"], result["segments"][-1]
-    drift = round(abs(late["last"]["p99_ms"] - late["first"]["p99_ms"]), 3)
-    stuck = sum(segment["stuck"] for segment in result["segments"])
+    """The issue's criteria, each with its measured value, its bound and whether it holds, from the figures.
+
+    A stuck note is the engine's only where its witness was never late (jackd logged none of its cycles as
+    unfinished): in a cycle the witness missed, JACK may have dropped the note-off on the way to it. Late-send
+    drift compares two ten-minute windows, so only a run of LATENESS_MINUTES or more is judged on it (the hour's
+    benchmark); shorter runs judge invariants only."""
+    growth, faults, end = result["rss_growth_mb"], result["faults"], result["segments"][-1]
+    judged = [segment for segment in result["segments"] if not segment.get("witness_late", 0)]
+    stuck = sum(segment["stuck"] for segment in judged)
+    unjudged = len(result["segments"]) - len(judged)
     recovered = sum(fault["recovered"] for fault in faults)
     clean = result["exit_code"] == 0 and end["balanced_at_end"] and end["panic_last"]
     end_text = f"exit {result['exit_code']}, balanced {end['balanced_at_end']}, CC123/CC120 last {end['panic_last']}"
-    return {
+    criteria = {
         "rss_growth_mb": {"value": growth, "bound": f"< {RSS_GROWTH_MB:g}", "passed": growth < RSS_GROWTH_MB},
-        "stuck_notes": {"value": stuck, "bound": "0", "passed": stuck == 0},
-        "late_p99_drift_ms": {"value": drift, "bound": f"<= {LATE_DRIFT_MS:g}", "passed": drift <= LATE_DRIFT_MS},
+        "stuck_notes": {
+            "value": stuck,
+            "bound": "0",
+            "passed": stuck == 0,
+            "readers_not_judged": unjudged,  # their witness was late: what they heard cannot convict the engine
+        },
+    }
+    if result["minutes"] >= LATENESS_MINUTES:
+        late = result["lateness"]
+        drift = round(abs(late["last"]["p99_ms"] - late["first"]["p99_ms"]), 3)
+        criteria["late_p99_drift_ms"] = {
+            "value": drift,
+            "bound": f"<= {LATE_DRIFT_MS:g}",
+            "passed": drift <= LATE_DRIFT_MS,
+        }
+    return criteria | {
         "faults_recovered": {"value": f"{recovered}/{len(faults)}", "bound": "all", "passed": recovered == len(faults)},
         "clean_end": {"value": end_text, "bound": "exit 0, balanced, CC123/CC120 last", "passed": clean},
     }
@@ -173,7 +194,7 @@ def finish(raw: dict[str, Any], work: Path, started: float, out: Path, plot: Pat
     settled = [mb for t, mb in raw["rss"] if t >= SETTLE_SECONDS]
     result = raw | {
         "faults": recoveries(raw["faults"], raw["segments"]),
-        "lateness": lateness(samples, health, raw["ended_s"], 600.0 if raw["minutes"] >= 20 else 60.0),
+        "lateness": lateness(samples, health, raw["ended_s"], 600.0 if raw["minutes"] >= LATENESS_MINUTES else 60.0),
         "rss_growth_mb": round(max(settled) - settled[0], 2),
         "rss_at_settle_mb": settled[0],
         "growth_definition": f"max VmRSS sampled at or after {SETTLE_SECONDS:g} s minus the first such sample",
@@ -238,7 +259,8 @@ def section(result: dict[str, Any], link: str) -> list[str]:
     figures = {
         "rss_growth_mb": f"{result['rss_growth_mb']:+.2f} (from {result['rss_at_settle_mb']:.1f} MB at 1 min)",
         "stuck_notes": f"{sum(s['stuck'] for s in segments)} in {sum(s['note_ons'] for s in segments):,} note-ons "
-        f"heard by {len(segments)} readers ({result['cut_by_leaving']} cut by a listener leaving, not counted)",
+        f"heard by {len(segments)} readers ({result['cut_by_leaving']} cut by a listener leaving, not counted); "
+        f"the readers' own cycles logged late by jackd: {sum(s.get('witness_late', 0) for s in segments)}",
         "late_p99_drift_ms": f"first {window}: {late['first']['p99_ms']:.3f} ms ({late['first']['notes']:,} note-ons), "
         f"last {window}: {late['last']['p99_ms']:.3f} ms ({late['last']['notes']:,})",
     }
