@@ -198,7 +198,11 @@ class MonotonicReader:
         return [(stamp, mido.Message.from_bytes(data)) for stamp, data in self.stop_raw()]
 
     def stop_raw(self) -> list[tuple[float, list[int]]]:
-        """Stop; every event as the bytes JACK delivered (a flood's garbage included).
+        """Stop; every event as the bytes JACK delivered (a flood's garbage included)."""
+        return [(stamp, data) for stamp, data, _ in self.stop_handled()]
+
+    def stop_handled(self) -> list[tuple[float, list[int], float]]:
+        """Stop; every event with its arrival time and the time the reader's Python code had it in hand.
 
         Raises if RtMidi said its queue overflowed: then this witness lost messages and cannot judge."""
         self.process.terminate()
@@ -206,7 +210,7 @@ class MonotonicReader:
         said = self.errors.read_text(errors="replace")
         if "queue limit reached" in said:
             raise AssertionError(f"witness {self.client} lost messages: its RtMidi queue overflowed")
-        return [(stamp, data) for stamp, data in json.loads(self.path.read_text())]
+        return [(stamp, data, handled) for stamp, data, handled in json.loads(self.path.read_text())]
 
 
 def continuo(*args: str) -> list[str]:

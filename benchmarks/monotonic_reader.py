@@ -32,14 +32,14 @@ def main() -> None:
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
     arguments = [argument for argument in sys.argv[1:] if argument != "--callback"]
     client = arguments[1] if len(arguments) > 1 else "monotonic"
-    stamps: list[tuple[float, list[int]]] = []
+    stamps: list[tuple[float, list[int], float]] = []  # (arrival, bytes, when this process had it in hand)
     reader = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=client, queue_size_limit=QUEUE_SIZE)
     reader.ignore_types(sysex=False, timing=False, active_sense=False)
     queued = None
     if "--callback" in sys.argv:
-        reader.set_callback(lambda event, _: stamps.append((time.monotonic(), list(event[0]))))
+        reader.set_callback(lambda event, _: stamps.append((now := time.monotonic(), list(event[0]), now)))
     else:
-        queued = QueuedInput(reader, lambda stamp, data: stamps.append((stamp, data)))
+        queued = QueuedInput(reader, lambda stamp, data: stamps.append((stamp, data, time.monotonic())))
     reader.open_virtual_port("in")
     if queued is not None:
         queued.start()
