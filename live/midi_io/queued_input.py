@@ -2,22 +2,23 @@
 
 Why: a python-rtmidi callback is called from the MIDI system's thread (JACK's process thread) and must
 take the interpreter's lock first. In a cycle where it cannot get the lock in time, JACK moves on and
-the events of that cycle are lost for this client (a busy machine lost a few per thousand). mido's
-rtmidi input always installs such a callback. With no callback, RtMidi's C++ side pushes each message
-into a ring of `QUEUE_SIZE` entries with no Python involved, and `QueuedInput` empties that ring from a
-thread of ours every `POLL_SECONDS`. The ring holds what a flood can send between two polls with room to
-spare: a JACK MIDI port carries a few hundred events a cycle at most, and a poll comes every few cycles.
-A full ring would make RtMidi print "message queue limit reached" on stderr and drop the message.
+the events of that cycle are lost for this client; mido's rtmidi input always installs such a callback.
+With no callback, RtMidi's C++ side pushes each message into a ring of `QUEUE_SIZE` entries with no
+Python involved, and `QueuedInput` empties that ring from a thread of ours every `POLL_SECONDS`. The
+ring is sized so that even a flood (a sender writing as fast as RtMidi takes messages) waits in it
+through many missed polls; were it ever full, RtMidi would print "message queue limit reached" on
+stderr and drop the message, which the witnesses check for (benchmarks/jack_clients.py).
 
 Arrival times. RtMidi stamps each queued message with the seconds since the previous message it
-processed; its JACK backend reads `jack_get_time()` (CLOCK_MONOTONIC in microseconds, in JACK 2 and in
-PipeWire's libjack) in the cycle that delivered the event. `ArrivalClock` chains those gaps into times on
-our CLOCK_MONOTONIC and bounds each by what the poll saw: a message found by a poll arrived after the
-previous poll found the ring empty and before this poll took it. The chain makes the stamps as exact as
-the backend's gaps; the bounds keep any error within one poll interval whatever the gaps do (the first
-message has no gap before it; a sysex split across events, or a backend whose clock drifts from ours,
-would break the chain). Nothing is filtered in RtMidi for the same reason: a message it ignores still
-moves its clock, so the chain would miss that gap; the relay drops what it does not want itself.
+processed; its JACK backend reads `jack_get_time()` in the cycle that delivered the event (JACK 2 reads
+CLOCK_MONOTONIC_RAW, which runs a few parts per million apart from CLOCK_MONOTONIC as NTP slews the
+latter). `ArrivalClock` chains those gaps into times on our CLOCK_MONOTONIC and bounds each by what
+the poll saw: a message found by a poll arrived after the previous poll found the ring empty and
+before this poll took it. The chain makes the stamps as exact as the backend's gaps; the bounds keep
+any error within one poll interval whatever the gaps do (the first message has no gap before it; a
+sysex split across events, or a clock that drifts from ours, would break the chain). Nothing is
+filtered in RtMidi for the same reason: a message it ignores still moves its clock, so the chain would
+miss that gap; the relay drops what it does not want itself.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class QueuedInput:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)
-        self.drain()
+        if not self._thread.is_alive():  # RtMidi's queue takes one reader at a time
+            self.drain()
 
     def drain(self) -> int:
         """Take every message waiting now; how many there were."""

@@ -35,6 +35,7 @@ class Connections:
         self.description = "no port (recording only)"
         self.input: Any = None
         self.input_count = FrameCount()  # what the performer's port passed on, over every relay it had
+        self.clock_count = FrameCount()  # the same for the clock port
         self.follower: MidiClockFollower | None = None
         self.clock_input: Any = None
 
@@ -125,7 +126,7 @@ class Connections:
             return open_relayed_input(self.api, request.input_name, request.input_port, performer, self.input_count)
         assert self.follower is not None
         name = request.clock_name or f"{request.output_name} Clock"
-        return open_relayed_input(self.api, name, request.clock_port, self.follower.handle)
+        return open_relayed_input(self.api, name, request.clock_port, self.follower.handle, self.clock_count)
 
     def install_relay(self, role: str, relay: RelayedInput) -> None:
         old = self.input if role == "input" else self.clock_input

@@ -141,10 +141,11 @@ class Session:
         origin = engine.clock.seconds_at(0.0)
         if self.health is not None:
             self.health.final()  # the last figures, while the log is still open
-        heard, sent, count = self.performer.received, engine.snapshot().notes_sent, self.connections.input_count
+        heard, sent = self.performer.received, engine.snapshot().notes_sent
+        inputs, clock = self.connections.input_count, self.connections.clock_count
         self.log(
-            "end", input_messages=heard, input_frames=count.frames, input_unparsed=count.unparsed, notes_sent=sent,
-            origin=origin,
+            "end", input_messages=heard, input_frames=inputs.frames, input_unparsed=inputs.unparsed,
+            clock_frames=clock.frames, notes_sent=sent, origin=origin,
         )  # fmt: skip
         self.log.close()
         lateness = engine.scheduler.lateness.samples
