@@ -54,7 +54,7 @@ class ModelSlot:
 
     def next_event(self) -> Event:
         pending = self.pending
-        if pending is not None:  # BREAK 2a
+        if pending is not None and (self._last_length >= PHRASE_END_BEATS or self._waited >= MAX_WAIT_BEATS):
             self.pending = None
             self._switch(pending, "", phrase_end=True)
         event = self.generator.next_event()
