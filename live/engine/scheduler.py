@@ -246,8 +246,10 @@ class Scheduler:
                 self.notes_sent += 1
                 self.lateness.record(self.clock.now() - due)
             elif self._held.get(key) == item.note_id:  # a superseded note's off would cut its successor
-                del self._held[key]
+                # Held until its note-off has left: if the port fails on this very send, the note is still
+                # among those the next port is sent note-offs for (lose_output).
                 self._send(mido.Message("note_off", channel=item.channel, note=item.pitch), item.beat)
+                del self._held[key]
 
     # -- sending -------------------------------------------------------------------------------
     def _release_held(self) -> list[tuple[int, int]]:

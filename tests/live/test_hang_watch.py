@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from continuo.live.engine.commands import Stop
 from continuo.live.runner.hang_watch import HANG_SECONDS, HangWatch
+from tests.live.fakes import FakeTime
 from tests.live.test_engine import engine
 
 
@@ -48,3 +50,26 @@ def test_the_exit_does_not_wait_for_a_panic_that_cannot_take_the_schedulers_lock
     began = time.monotonic()
     assert watch.check()
     assert exits and exits[0] - began < 2.0
+
+
+def test_a_running_engine_keeps_its_heartbeat_fresh_so_the_watch_leaves_it_alone() -> None:
+    """The engine's own loop on a clock the test moves a second a round: each round beats, so at three times the
+    bound the watch, asked between rounds as its thread would, has seen no hang."""
+    eng, _ = engine()
+    time: FakeTime = eng.clock._now  # type: ignore[attr-defined]
+    exits: list[bool] = []
+    watch = HangWatch(eng, lambda what, **_: None, now=time, exit_now=lambda: exits.append(True))
+    beats: list[tuple[float, float]] = []
+    rounds = int(3 * HANG_SECONDS)
+
+    def between_steps() -> None:
+        beats.append((time.seconds, eng.heartbeat))
+        watch.check()
+        time.seconds += 1.0
+        if len(beats) == rounds:
+            eng.submit(Stop())
+
+    eng.run(between_steps)
+    eng.shut_down()
+    assert len(beats) == rounds and not exits
+    assert all(heartbeat == now for now, heartbeat in beats)

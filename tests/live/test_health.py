@@ -69,6 +69,23 @@ def test_a_record_every_interval_and_not_before(tmp_path: Path) -> None:
     assert [fields["uptime_s"] for _, fields in log.lines] == [60.0, 120.5, 900.0]
 
 
+def test_records_keep_to_the_interval_of_the_clock_whatever_the_times_of_the_calls(tmp_path: Path) -> None:
+    clock, log = FakeTime(), Logged()
+    monitor, _ = health(tmp_path, clock, log)
+    calls = 100 + np.cumsum(np.random.default_rng(0).uniform(0.1, 1.9, 1000))  # rounds at irregular times
+    recorded: list[float] = []
+    for seconds in calls:
+        clock.seconds = seconds
+        monitor()
+        if len(log.lines) > len(recorded):
+            recorded.append(seconds)
+    # Each record at the first call at or after the next whole interval from the start: on the cadence, not late
+    # by the lateness of the calls before it.
+    minutes = range(1, int((calls[-1] - 100) // 60) + 1)
+    assert len(minutes) >= 10
+    assert recorded == [calls[calls >= 100 + 60 * minute][0] for minute in minutes]
+
+
 def test_a_record_holds_the_engine_figures(tmp_path: Path) -> None:
     clock, log = FakeTime(), Logged()
     monitor, _ = health(tmp_path, clock, log)

@@ -12,7 +12,11 @@ import mido
 import pytest
 
 from benchmarks.jack_clients import continuo, recorded_messages
+from continuo.live.engine.loop_guard import LOOP_EVENTS, MAX_PERIOD, RECOVERY_EVENTS
+from continuo.live.music.codec import Codec
+from continuo.live.music.midifile import read_notes
 from tests.live.streams import note_balance
+from tests.live.test_loop_guard import longest_periodic_stretch
 
 NO_JACK = dict(os.environ, JACK_DEFAULT_SERVER=f"absent-{time.time_ns()}", JACK_NO_START_SERVER="1")
 
@@ -150,3 +154,19 @@ def test_the_same_seed_gives_the_same_record_file_byte_for_byte(tmp_path: Path) 
     at_end = [m for beat, m in messages if beat == pytest.approx(end_beat)]
     assert [m.control for m in at_end if m.type == "control_change"] == [123, 120]
     assert any(m.type == "note_off" for m in at_end), "no note sounded across the end: the panic's note-offs untested"
+
+
+def test_play_draws_the_music_out_of_a_loop_unless_told_not_to(tmp_path: Path) -> None:
+    """At temperature 0.05 this model and seed lock onto a figure within a few beats. In the take of `continuo play`,
+    no repetition lasts much past the loop guard's detection window; with --no-loop-guard (the control), it never
+    ends."""
+    longest = []
+    for flags in ((), ("--no-loop-guard",)):
+        record = tmp_path / f"take{len(flags)}.mid"
+        args = ("--model", "mozart", "--temperature", "0.05", "--seed", "0", "--tempo", "300", "--duration", "3")
+        result = run("--output", "none", "--record", str(record), *args, *flags)
+        assert result.returncode == 0, result.stderr
+        longest.append(longest_periodic_stretch(Codec().encode(read_notes(record).notes)))
+    guarded, unguarded = longest
+    assert unguarded > 2 * (LOOP_EVENTS + RECOVERY_EVENTS), "the control run does not loop: the test proves nothing"
+    assert guarded <= LOOP_EVENTS + MAX_PERIOD

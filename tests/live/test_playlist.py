@@ -19,6 +19,7 @@ from continuo.live.runner.playlist import (
     parse_switch_every,
     starting_model,
 )
+from tests.live.fakes import register_engine, register_of
 
 
 @pytest.mark.parametrize(
@@ -165,3 +166,26 @@ def test_the_turns_do_not_drift_with_late_rounds_and_a_stall_does_not_burst() ->
     clock.seconds = 1085.0
     duty()
     assert len(submitted) == 4
+
+
+def test_each_turn_of_a_playlist_is_heard_from_its_own_model() -> None:
+    """The duty and the engine on one fake clock, in rounds as the engine's loop runs them: the notes the port
+    hears change from one model's register to the other's once per turn, never before the turn is up."""
+    eng, port, time = register_engine()
+    playlist = Playlist((PlaylistEntry("low", None), PlaylistEntry("high", None)), 10.0)
+    duty = PlaylistDuty(eng.submit, playlist, now=time)
+    start, changes, sent = time.seconds, list[tuple[float, str]](), 0
+    for _ in range(350):  # 35 s in rounds of 0.1 s
+        duty()
+        eng.apply_queued(0)
+        eng.player.schedule_until(eng.clock.beat_at(time.seconds) + 0.5)
+        eng.scheduler.send_due()
+        for message in port.sent[sent:]:
+            register = register_of(message.note) if message.type == "note_on" else None
+            if register is not None and (not changes or changes[-1][1] != register):
+                changes.append((time.seconds - start, register))
+        sent = len(port.sent)
+        time.seconds += 0.1
+    assert [register for _, register in changes] == ["low", "high", "low", "high"]
+    for (heard_at, _), turn in zip(changes[1:], (10.0, 20.0, 30.0)):
+        assert turn <= heard_at < turn + 10.0

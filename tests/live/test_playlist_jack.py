@@ -1,13 +1,15 @@
 """`continuo play --playlist` as a real process on a real JACK port, witnessed by a separate reading client.
 
-Models take turns every few seconds. Each switch happens at a phrase end: the reader must see every note
-ended, nothing held at the end, no silence longer than a beat around a switch, and every note-on around a
-switch on the beat it was scheduled for (so the gaps between note-ons there are the music's own, not a
-stall of the engine while it loads a model or reseeds its window).
+Models take turns every few seconds: two copies of the bach model, each kept by its file to one register, so the
+reader tells from the notes alone which model wrote them. It must hear each switch the engine logged, where it logged
+it and at a phrase end; every note ended, nothing held at the end, no silence longer than a beat around a switch, and
+every note-on around a switch on the beat it was scheduled for (so the gaps between note-ons there are the music's
+own, not a stall of the engine while it loads a model or reseeds its window).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import time
@@ -19,8 +21,12 @@ import numpy as np
 import pytest
 
 from benchmarks.jack_clients import JackServer, MonotonicReader, continuo, recorded_messages
+from continuo.live.engine.options import LOOKAHEAD_SECONDS
+from continuo.live.engine.switching import MAX_WAIT_BEATS, PHRASE_END_BEATS
 from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
-from tests.live.streams import longest_seconds, note_balance, overlong_notes, releases
+from continuo.live.model.model_file import shipped_models
+from tests.live.fakes import HIGH, LOW, register_of
+from tests.live.streams import exit_panic_start, longest_seconds, note_balance, overlong_notes, releases, sounding_spans
 
 pytestmark = pytest.mark.jack
 BPM = 160.0
@@ -50,13 +56,27 @@ def silences(stream: list[tuple[float, mido.Message]], start: float, end: float)
     return found
 
 
+def register_model(path: Path, name: str, pitches: range) -> str:
+    """The shipped bach model renamed, its file's pitch range cut to `pitches`: the engine plays no other pitch."""
+    onnx = pytest.importorskip("onnx")
+    model = onnx.load(shipped_models()["bach"])
+    for entry in model.metadata_props:
+        if entry.key == "name":
+            entry.value = json.dumps(name)
+        elif entry.key == "pitch_range":
+            entry.value = json.dumps([pitches.start, pitches.stop - 1])
+    onnx.save(model, path)
+    return str(path)
+
+
 def test_a_playlist_switches_models_at_phrase_ends_with_no_stuck_note_and_no_gap(
     jack_server: JackServer, tmp_path: Path
 ) -> None:
+    low, high = register_model(tmp_path / "low.onnx", "low", LOW), register_model(tmp_path / "high.onnx", "high", HIGH)
     witness = MonotonicReader(jack_server, tmp_path)
     log, record = tmp_path / "log.jsonl", tmp_path / "take.mid"
     command = continuo(
-        "play", "--backend", "jack", "--output-port", witness.port, "--playlist", "bach,palestrina@bach",
+        "play", "--backend", "jack", "--output-port", witness.port, "--playlist", f"{low},{high}@bach",
         "--switch-every", "3s", "--duration", "10", "--tempo", f"{BPM:g}", "--seed", "1", "--quiet",
         "--log", str(log), "--record", str(record),
     )  # fmt: skip
@@ -66,13 +86,31 @@ def test_a_playlist_switches_models_at_phrase_ends_with_no_stuck_note_and_no_gap
     assert result.returncode == 0, result.stderr
     entries: list[dict[str, Any]] = [json.loads(line) for line in log.read_text().splitlines()]
 
-    # The duty asked for each turn, and the engine switched at a phrase end, alternating the two models.
+    # The duty asked for each turn; the reader heard the register change once per switch the engine logged,
+    # alternating the two models.
     asked = [e for e in entries if e["what"] == "playlist"]
     switches = [e for e in entries if e["what"] == "control" and "model" in e]
-    assert [e["model"] for e in asked][:2] == ["palestrina", "bach"]
-    assert len(switches) >= 2, entries
-    assert [e["model"] for e in switches] == (["palestrina", "bach"] * 3)[: len(switches)]
-    assert all(e.get("phrase_end") for e in switches)  # at the music's phrase end, not at the moment asked
+    assert [e["model"] for e in asked][:2] == [high, low]
+    assert [e["model"] for e in switches] == (["high", "low"] * 3)[: len(switches)]
+    notes = [(t, m) for t, m in received if m.type == "note_on" and m.velocity > 0]
+    turns = [list(turn) for _, turn in itertools.groupby(notes, key=lambda note: register_of(note[1].note))]
+    assert [register_of(turn[0][1].note) for turn in turns] == (["low", "high"] * 3)[: len(turns)]
+    heard = len(turns) - 1
+    assert heard >= 2 and heard in (len(switches), len(switches) - 1), entries
+    if heard < len(switches):  # the last switch drew a note past the --duration end: nothing was heard after it
+        assert notes[-1][0] <= switches[-1]["at"] + LOOKAHEAD_SECONDS + ONSET_LATE_SECONDS
+    spans = {(on, note): (off, index) for on, off, _, note, index in sounding_spans(received)}
+    panic = exit_panic_start(received)
+    for switch, ask, before, after in zip(switches, asked, turns, turns[1:]):
+        (last_at, last), first_at = before[-1], after[0][0]
+        # Heard where the engine logged it: the new model's first note placed after the switch, the old one's last
+        # at most the lookahead ahead of the music when it switched.
+        assert switch["at"] <= first_at and last_at <= switch["at"] + LOOKAHEAD_SECONDS + ONSET_LATE_SECONDS
+        # At a phrase end: after a note that lasted at least PHRASE_END_BEATS (unless the run's end cut it shorter),
+        # or once MAX_WAIT_BEATS of music had been played since the duty asked.
+        released_at, index = spans[(last_at, last.note)]
+        long_note = released_at - last_at >= PHRASE_END_BEATS * BEAT - ONSET_LATE_SECONDS or index >= panic
+        assert long_note or last_at >= ask["at"] + MAX_WAIT_BEATS * BEAT, (switch, ask, last, released_at)
 
     # Every note ended, none held at the end, none held past the longest note (a lost note-off the exit panic hid).
     messages = [m for _, m in received]
