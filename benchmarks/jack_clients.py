@@ -212,6 +212,12 @@ class MonotonicReader:
             raise AssertionError(f"witness {self.client} lost messages: its RtMidi queue overflowed")
         return [(stamp, data, handled) for stamp, data, handled in json.loads(self.path.read_text())]
 
+    def corrections(self) -> dict[str, float]:
+        """After a stop: how many arrival times the polls' bounds moved off RtMidi's chained gaps, and the largest
+        move in ms: the mapping's error where the chain broke (live/midi_io/queued_input.py)."""
+        found: dict[str, float] = json.loads(Path(f"{self.path}.clock").read_text())
+        return found
+
 
 def continuo(*args: str) -> list[str]:
     """The command line of a `continuo` process run by this interpreter."""

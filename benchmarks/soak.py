@@ -111,6 +111,7 @@ class Run:
         heard = [(stamp - self.started, message) for stamp, message in self.reader.stop()]
         late = self.server.late_clients()[self.reader.client]  # cycles of the witness itself jackd saw unfinished
         summary = segment_summary(heard, self.reader_since, cut_at, BPM) | {"ended_by": ended_by, "witness_late": late}
+        summary["arrival_corrections"] = self.reader.corrections()  # where the witness's own time mapping was off
         self.segments.append(summary)
         self.reader = None
         return summary

@@ -38,11 +38,19 @@ class ArrivalClock:
 
     def __init__(self) -> None:
         self._last: float | None = None
+        self.corrected = 0  # stamps the bounds moved: where the chain was off (the mapping's error, measured)
+        self.largest_correction = 0.0  # seconds
 
     def stamp(self, gap: float, earliest: float, latest: float) -> float:
         """The arrival of a message `gap` seconds after the previous one, known to lie in [earliest, latest]."""
-        guess = latest if self._last is None else self._last + gap
+        if self._last is None:  # nothing to chain from: the latest it can be
+            self._last = latest
+            return latest
+        guess = self._last + gap
         self._last = min(max(guess, earliest), latest)
+        if self._last != guess:
+            self.corrected += 1
+            self.largest_correction = max(self.largest_correction, abs(self._last - guess))
         return self._last
 
 
@@ -63,7 +71,7 @@ class QueuedInput:
         self._deliver = deliver
         self._drained = drained  # called after a poll that took messages (a relay flushes its pipe once per poll)
         self._poll_seconds = poll_seconds
-        self._clock = ArrivalClock()
+        self.clock = ArrivalClock()
         self._empty_at = time.monotonic()  # when the ring was last seen empty (the port opened before this)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="continuo-input-poll", daemon=True)
@@ -93,7 +101,7 @@ class QueuedInput:
                     self._drained()
                 return taken
             data, gap = message
-            self._deliver(self._clock.stamp(gap, earliest, time.monotonic()), data)
+            self._deliver(self.clock.stamp(gap, earliest, time.monotonic()), data)
             taken += 1
             self.received += 1
 

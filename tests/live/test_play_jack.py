@@ -111,6 +111,7 @@ def test_onsets_at_the_reader_match_the_scheduled_beats(jack_server: JackServer,
     p1, p50, p99 = np.percentile(error_ms, [1, 50, 99])
     worst = error_ms.max()
     print(f"onset error over {len(error_ms)} notes: p1 {p1:.2f} p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms")
+    print(f"witness: late cycles {dict(jack_server.late_clients())}, arrival times corrected {witness.corrections()}")
     assert not onset_problems(list(error_ms), ONSET_MEDIAN_MS, ONSET_LATE_MS, ONSET_SPREAD_MS)
 
 

@@ -14,6 +14,7 @@ def test_gaps_chain_into_exact_times_while_they_fit_the_polls_bounds() -> None:
     assert clock.stamp(0.0, earliest=10.0, latest=10.4) == 10.4  # the first message: only its poll's bound
     assert clock.stamp(0.25, earliest=10.5, latest=11.0) == pytest.approx(10.65)
     assert clock.stamp(0.1, earliest=10.5, latest=11.0) == pytest.approx(10.75)
+    assert clock.corrected == 0
 
 
 def test_a_chain_that_leaves_the_polls_bounds_is_pulled_back_into_them() -> None:
@@ -21,6 +22,7 @@ def test_a_chain_that_leaves_the_polls_bounds_is_pulled_back_into_them() -> None
     clock.stamp(0.0, earliest=10.0, latest=10.0)
     assert clock.stamp(0.001, earliest=12.0, latest=12.5) == 12.0  # a gap RtMidi lost (a skipped event): not before
     assert clock.stamp(3.0, earliest=12.0, latest=12.5) == 12.5  # a clock running fast: not after it was taken
+    assert clock.corrected == 2 and clock.largest_correction == pytest.approx(2.5)
 
 
 class FakeMidiIn:
