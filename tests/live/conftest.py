@@ -16,3 +16,15 @@ def jack_server() -> Iterator[JackServer]:
     server = start_server()
     yield server
     server.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A JACK test that fails says which clients jackd logged late, the witnesses among them: where a witness
+    missed a cycle, what it heard cannot convict the engine of a lost or stuck note."""
+    report: pytest.TestReport = yield
+    server = getattr(item, "funcargs", {}).get("jack_server")
+    if report.when == "call" and report.failed and isinstance(server, JackServer):
+        late = dict(server.late_clients()) or "none"
+        report.sections.append(("JACK clients jackd logged late (cycles not finished)", str(late)))
+    return report
