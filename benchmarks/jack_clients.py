@@ -179,6 +179,8 @@ class MonotonicReader:
     def __init__(self, server: JackServer, folder: Path, client: str = "monotonic", callback: bool = False) -> None:
         self.port = f"{client}:in"
         self.client = client
+        self.server = server
+        self.late = 0  # this witness's own cycles jackd logged unfinished while it listened (counted at the stop)
         self.path = folder / f"{client}.json"
         self.errors = folder / f"{client}.stderr"
         with self.errors.open("wb") as errors:  # the process keeps its own descriptor
@@ -204,7 +206,9 @@ class MonotonicReader:
     def stop_handled(self) -> list[tuple[float, list[int], float]]:
         """Stop; every event with its arrival time and the time the reader's Python code had it in hand.
 
-        Raises if RtMidi said its queue overflowed: then this witness lost messages and cannot judge."""
+        Raises if RtMidi said its queue overflowed: then this witness lost messages and cannot judge. Its late
+        cycles are counted first: a client that exits without closing is logged late a few times as it goes."""
+        self.late = self.server.late_clients()[self.client]
         self.process.terminate()
         self.process.wait(timeout=10)
         said = self.errors.read_text(errors="replace")

@@ -53,7 +53,7 @@ def main() -> None:
     with open(arguments[0], "w") as out:
         json.dump(stamps, out)
     if queued is not None:  # how often the poll's bounds corrected the chained arrival times, and by how much
-        clock = {"messages": queued.received, "corrected": queued.clock.corrected}
+        clock: dict[str, float] = {"messages": queued.received, "corrected": queued.clock.corrected}
         clock["largest_correction_ms"] = queued.clock.largest_correction * 1000
         with open(arguments[0] + ".clock", "w") as out:
             json.dump(clock, out)

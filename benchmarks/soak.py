@@ -109,8 +109,8 @@ class Run:
         """Stop the reader and judge what it heard (`cut_at`: when its listening ended, None at the run's end)."""
         assert self.reader is not None
         heard = [(stamp - self.started, message) for stamp, message in self.reader.stop()]
-        late = self.server.late_clients()[self.reader.client]  # cycles of the witness itself jackd saw unfinished
-        summary = segment_summary(heard, self.reader_since, cut_at, BPM) | {"ended_by": ended_by, "witness_late": late}
+        summary = segment_summary(heard, self.reader_since, cut_at, BPM)
+        summary |= {"ended_by": ended_by, "witness_late": self.reader.late}  # its own cycles jackd saw unfinished
         summary["arrival_corrections"] = self.reader.corrections()  # where the witness's own time mapping was off
         self.segments.append(summary)
         self.reader = None
