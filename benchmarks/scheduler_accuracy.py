@@ -15,7 +15,8 @@ import mido
 import numpy as np
 
 from benchmarks.common import busy_neighbour, summary_ms
-from continuo.live.engine.scheduler import SCHEDULER_PRIORITY, Scheduler
+from continuo.live.engine.scheduler import Scheduler
+from continuo.live.priority import SCHEDULER_PRIORITY
 from continuo.live.timing.clock import TempoClock
 
 BPM = 200.0

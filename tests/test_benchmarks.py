@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import scheduler_accuracy
 from benchmarks.document import PLOT_FILES
-from continuo.live.engine.scheduler import SCHEDULER_PRIORITY
+from continuo.live.priority import SCHEDULER_PRIORITY
 from tests.live.jack import require_jack
 
 pytestmark = [pytest.mark.slow, pytest.mark.jack]

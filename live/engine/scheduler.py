@@ -23,11 +23,10 @@ import mido
 
 from continuo.live.engine.lateness import Lateness
 from continuo.live.music.midi import CLOCK_TICKS_PER_BEAT, silencing
+from continuo.live.priority import SCHEDULER_PRIORITY, request_realtime
 from continuo.live.timing.clock import Clock
-from continuo.live.timing.priority import request_realtime
 
 SPIN_SECONDS = 0.001
-SCHEDULER_PRIORITY = 4  # real-time, below JACK's threads, above the generator (live/timing/priority.py)
 IDLE_WAIT_SECONDS = 0.05
 # At one beat: Start, then the clock tick, then note-offs (a repeated pitch is released before it is struck).
 _START, _TICK, _OFF, _ON = -2, -1, 0, 1

@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from continuo.live.priority import INPUT_POLL_PRIORITY, request_realtime
+
 QUEUE_SIZE = 1 << 16  # messages RtMidi can hold between two polls
 POLL_SECONDS = 0.001  # how often the ring is emptied: the input's added latency is about half of this
 Deliver = Callable[[float, list[int]], None]  # a message's monotonic arrival second and its bytes
@@ -106,5 +108,6 @@ class QueuedInput:
             self.received += 1
 
     def _run(self) -> None:
+        request_realtime(INPUT_POLL_PRIORITY)  # a busy machine must not hold back what a performer plays
         while not self._stop.wait(self._poll_seconds):
             self.drain()

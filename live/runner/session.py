@@ -20,6 +20,7 @@ from continuo.live.engine.commands import Stop
 from continuo.live.engine.engine import Engine
 from continuo.live.engine.scheduler import PortFailedError, SchedulerDiedError
 from continuo.live.interaction.listener import PerformerListener
+from continuo.live.priority import GENERATOR_PRIORITY, request_realtime
 from continuo.live.runner.connections import Connections
 from continuo.live.runner.event_log import EventLog
 from continuo.live.runner.hang_watch import HangWatch
@@ -27,9 +28,6 @@ from continuo.live.runner.health import Health
 from continuo.live.runner.request import PlayPlan, PlayRequest
 from continuo.live.runner.signals import stop_on_signals
 from continuo.live.runner.status import StatusLine, note_name, status_text
-from continuo.live.timing.priority import request_realtime
-
-GENERATOR_PRIORITY = 3  # real-time where allowed, below the scheduler (live/timing/priority.py)
 
 
 def write_timing_report(path: Path, lateness: Any) -> None:
