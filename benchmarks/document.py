@@ -232,11 +232,16 @@ def render(
     plots_link: str,
     earlier: list[tuple[str, dict[str, Any]]],
     soak: dict[str, Any] | None = None,
+    input_latency: dict[str, Any] | None = None,
 ) -> str:
-    """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section."""
+    """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section, and
+    `input_latency` (results/input-latency.json, from benchmarks/input_latency.py) its own."""
+    from benchmarks import input_latency_report
     from benchmarks.soak_report import section
 
-    soak_lines = [*section(soak, plots_link), ""] if soak is not None else []
+    standalone = [*section(soak, plots_link), ""] if soak is not None else []
+    if input_latency is not None:
+        standalone += [*input_latency_report.section(input_latency, plots_link), ""]
     quick = ["", "**A `--quick` run: small samples, not figures to quote.**"] if results.get("quick") else []
     lines = [
         "# Continuo benchmarks",
@@ -258,7 +263,7 @@ def render(
         "",
         *_machine(results),
         "",
-        *soak_lines,
+        *standalone,
         "## Committed runs",
         "",
         "Headline figures of every full run in `benchmarks/results/`, oldest first: they move between runs and "

@@ -52,9 +52,10 @@ def main() -> None:
         queued.stop()  # one last drain: what JACK delivered before the signal is in
     with open(arguments[0], "w") as out:
         json.dump(stamps, out)
-    if queued is not None:  # how often the poll's bounds corrected the chained arrival times, and by how much
+    if queued is not None:  # how often the polls' bounds corrected the chained arrival times, by how much; priority
         clock: dict[str, float] = {"messages": queued.received, "corrected": queued.clock.corrected}
         clock["largest_correction_ms"] = queued.clock.largest_correction * 1000
+        clock["realtime_poll"] = queued.realtime
         with open(arguments[0] + ".clock", "w") as out:
             json.dump(clock, out)
     os._exit(0)  # never close an rtmidi JACK client at exit: libjack can abort in it

@@ -23,10 +23,12 @@ def _figure() -> tuple[Any, Any]:
     return figure, axes
 
 
-def _save(figure: Any, path: Path) -> Path:
+def save(figure: Any, path: Path) -> Path:
+    """Lay out, write (its folder made if needed) and close a figure; the same figure always gives the same bytes."""
     import matplotlib.pyplot as plt
 
     figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, metadata=METADATA)
     plt.close(figure)
     return path
@@ -38,7 +40,7 @@ def _finish_histogram(figure: Any, axes: Any, xlabel: str, ylabel: str, title: s
     axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.legend(loc="upper center")
-    return _save(figure, path)
+    return save(figure, path)
 
 
 def _plain_log_axis(axes: Any, subs: tuple[float, ...] = (1.0,)) -> None:
@@ -130,7 +132,7 @@ def memory(results: dict[str, Any], path: Path) -> Path:
         axes.set_title(f"RSS of continuo play, {title}")
     whole.set_ylabel("RSS (MB); dots: the table's checkpoints")
     whole.legend(loc="lower right", fontsize=8)
-    return _save(figure, path)
+    return save(figure, path)
 
 
 def draw_all(results: dict[str, Any], folder: Path) -> list[Path]:

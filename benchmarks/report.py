@@ -88,10 +88,10 @@ def render_files(result: Path, out: Path, plots: Path, draw: bool = True) -> str
 
     results = load(result)
     link = Path(os.path.relpath(plots.resolve(), out.resolve().parent)).as_posix()
-    soak = RESULTS / "soak.json"  # the committed soak run (benchmarks/soak.py), rendered beside any suite run
-    text = render(
-        results, result.name, link, earlier_runs(result), json.loads(soak.read_text()) if soak.exists() else None
-    )
+    # The committed standalone runs (benchmarks/soak.py, benchmarks/input_latency.py), rendered beside any suite run.
+    soak, inputs = (RESULTS / "soak.json", RESULTS / "input-latency.json")
+    standalone = [json.loads(path.read_text()) if path.exists() else None for path in (soak, inputs)]
+    text = render(results, result.name, link, earlier_runs(result), *standalone)
     if draw:
         from benchmarks.plots import draw_all
 

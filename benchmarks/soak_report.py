@@ -218,6 +218,8 @@ def draw(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from benchmarks.plots import save
+
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
     top.plot([t / 60 for t, _ in result["rss"]], [mb for _, mb in result["rss"]], label="VmRSS from /proc (10 s)")
     health = [h for h in result["health"] if h["rss_mb"] is not None]
@@ -236,10 +238,8 @@ def draw(result: dict[str, Any], path: Path) -> None:
     top.legend(fontsize=7, loc="lower right", ncol=2)
     bottom.legend(fontsize=7, loc="upper right")
     top.set_title(f"continuo play soak: {result['minutes']:g} min at {result['bpm']:g} BPM on JACK, faults injected")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    figure.set_dpi(100)
+    save(figure, path)
 
 
 KINDS = {"reader": "reader restart", "relay": "input relay SIGKILL", "jack": "JACK server kill + restart"}

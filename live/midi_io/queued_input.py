@@ -78,6 +78,7 @@ class QueuedInput:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="continuo-input-poll", daemon=True)
         self.received = 0
+        self.realtime = False  # whether the poll thread got its real-time priority (known once it runs)
 
     def start(self) -> None:
         self._thread.start()
@@ -108,6 +109,6 @@ class QueuedInput:
             self.received += 1
 
     def _run(self) -> None:
-        request_realtime(INPUT_POLL_PRIORITY)  # a busy machine must not hold back what a performer plays
+        self.realtime = request_realtime(INPUT_POLL_PRIORITY)  # a busy machine must not hold back a performer
         while not self._stop.wait(self._poll_seconds):
             self.drain()
