@@ -218,10 +218,13 @@ def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server:
     print(
         f"flood of {len(score)} messages, {len(delivered)} delivered by JACK ({parsed} MIDI messages), "
         f"{end['input_messages']} counted by the engine; {len(error_ms)} onsets, "
-        f"error p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms"
+        f"error p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms; the flood's witness late {flood_witness.late} times"
     )
     assert len(delivered) >= 0.9 * len(score)  # the flood really was one
-    assert end["input_messages"] == parsed
+    # A witness whose cycle jackd logged late may have missed that cycle's events: then its count cannot judge the
+    # engine's (tests/live/test_input_jack.py judges the count against the sender's own, with no witness).
+    if flood_witness.late == 0:
+        assert end["input_messages"] == parsed
     assert not onset_problems(list(error_ms), FLOOD_MEDIAN_MS, FLOOD_LATE_MS, FLOOD_SPREAD_MS)
     assert not overlong_notes(received, longest_seconds(200))
     assert note_balance([m for _, m in received]) == set()
