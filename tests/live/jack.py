@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import wave
+from collections import Counter
 from pathlib import Path
 
 import mido
@@ -68,17 +69,26 @@ class Performer:
             cwd=Path(__file__).resolve().parents[2],
         )
         assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+        self.late: Counter[str] = Counter()  # set by perform()
 
     def connect(self, destination: str) -> None:
         self.server.wait_for_port(destination)
         self.server.connect(self.port, destination)
 
     def perform(self) -> list[float]:
-        """Play the score now; returns the monotonic send time of each message, in score order."""
-        assert self.process.stdin is not None
+        """Play the score now; returns the monotonic send time of each message, in score order.
+
+        `late` then holds the JACK clients jackd logged late while every client was still there (a client
+        that leaves is logged late a few times as it goes): where the performer, or the client it played to,
+        was late, JACK may have dropped that cycle's events between them."""
+        assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
-        self.process.wait(timeout=120)
+        assert self.process.stdout.readline().strip() == "done", "the performer client failed"
+        self.late = self.server.late_clients()
+        self.process.stdin.write("leave\n")
+        self.process.stdin.flush()
+        self.process.wait(timeout=30)
         stamps: list[float] = json.loads((self.folder / "sent.json").read_text())
         return stamps
 

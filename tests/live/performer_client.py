@@ -6,7 +6,7 @@ the private servers of successive tests lost messages now and then.
     python -m tests.live.performer_client SCORE.json OUT.json
 SCORE.json is a list of [seconds after "go", [MIDI bytes]]. The client opens `performer:out`, prints
 "ready", waits for a line on stdin, plays the score at those times, writes the monotonic send time of
-each message to OUT.json and exits.
+each message to OUT.json, prints "done" and exits at the next line on stdin.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def main() -> None:
     time.sleep(0.05)
     with open(sys.argv[2], "w") as out:
         json.dump(stamps, out)
+    print("done", flush=True)
+    sys.stdin.readline()  # leave when told: jackd logs a leaving client's last cycles as late, after the count
     client.close_port()
     client.delete()
 

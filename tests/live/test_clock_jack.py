@@ -7,6 +7,7 @@ import difflib
 import json
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import mido
@@ -53,7 +54,16 @@ def clock_score(start_at: float, tempi: list[tuple[float, int]]) -> tuple[Score,
     return score, tick_rows
 
 
-def drive(server: JackServer, tmp_path: Path, score: Score, *engine_args: str) -> tuple[list[float], list, Path]:
+@dataclass
+class Drive:
+    sent: list[float]  # when the DAW sent each message of its score
+    received: list[tuple[float, mido.Message]]  # what the witness heard on the engine's output
+    take: Path
+    late: dict[str, int]  # cycles jackd logged late, of the clients on the way from the DAW to the witness
+
+
+def drive(server: JackServer, tmp_path: Path, score: Score, *engine_args: str) -> Drive:
+    """The engine following a DAW's clock on its port `DAW`, playing to a witness; stopped after the score."""
     witness = MonotonicReader(server, tmp_path)
     daw = Performer(server, tmp_path, score)
     take = tmp_path / "take.mid"
@@ -69,7 +79,9 @@ def drive(server: JackServer, tmp_path: Path, score: Score, *engine_args: str) -
     _, stderr = engine.communicate(timeout=30)
     assert engine.returncode == 0, stderr
     time.sleep(0.05)
-    return sent, witness.stop(), take
+    received = witness.stop()
+    late = {client: daw.late[client] for client in ("performer", "DAW", "Continuo")} | {"monotonic": witness.late}
+    return Drive(sent, received, take, {client: count for client, count in late.items() if count})
 
 
 def pair_by_pitch(
@@ -91,15 +103,19 @@ def pair_by_pitch(
 def test_onsets_land_on_the_clock_grid_at_90_then_140_bpm(jack_server: JackServer, tmp_path: Path) -> None:
     """Onset timing of every note at the witness; every recorded note must reach it, in order, none extra."""
     score, tick_rows = clock_score(0.2, [(90, 8), (140, 12)])
-    sent, received, take = drive(jack_server, tmp_path, score, "--tempo", "120")
-    tick_times = [sent[row] for row in tick_rows]
-    played = [(beat, m.note) for beat, m in recorded_messages(take) if note_sounds(m)]
-    arrived = [(t, m.note) for t, m in received if note_sounds(m)]
+    run = drive(jack_server, tmp_path, score, "--tempo", "120")
+    tick_times = [run.sent[row] for row in tick_rows]
+    played = [(beat, m.note) for beat, m in recorded_messages(run.take) if note_sounds(m)]
+    arrived = [(t, m.note) for t, m in run.received if note_sounds(m)]
     pairs, missing, extra = pair_by_pitch(played, arrived)
-    late = dict(jack_server.late_clients())
-    assert not missing and not extra and len(pairs) > 20, f"lost {missing}, extra {extra}; late clients {late}"
     end = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
-    assert end["clock_frames"] == len(score), f"the DAW sent {len(score)}; late clients {late}"  # no tick lost
+    print(f"clock: {end['clock_frames']} of {len(score)} heard; JACK clients on the way late: {run.late or 'none'}")
+    # In a cycle jackd logged late, JACK may have dropped events for that client, whatever the engine did: a loss
+    # is the engine's only where no client on the way was late.
+    if not run.late:
+        assert not missing and not extra, f"note-ons lost {missing}, unexpected {extra}"
+        assert end["clock_frames"] == len(score)  # no tick, Start or Stop lost
+    assert len(pairs) > 20
     errors, settled = [], {}
     for beat, at in pairs:
         tick = round(beat * CLOCK_TICKS_PER_BEAT)
@@ -127,7 +143,8 @@ def test_stop_silences_at_once_and_continue_after_spp_resumes_on_the_next_beat(
     for _ in range(4 * CLOCK_TICKS_PER_BEAT):
         later.append((at, mido.Message("clock")))
         at += 60.0 / 120 / CLOCK_TICKS_PER_BEAT
-    sent, received, take = drive(jack_server, tmp_path, first + later, "--tempo", "120")
+    run = drive(jack_server, tmp_path, first + later, "--tempo", "120")
+    sent, received, take = run.sent, run.received, run.take
     stopped = sent[stop_row]
     held = note_balance([m for t, m in received if t <= stopped])
     releases = [t for t, m in received if stopped < t and m.type in ("note_off", "note_on") and not note_sounds(m)]
@@ -209,25 +226,28 @@ def test_a_flood_on_the_input_neither_crashes_nor_delays_the_output(jack_server:
     delivered = [data for _, data in flood_witness.stop_raw() if data[:1] != [0xFE]]  # the engine ignores these
     parsed = sum(parses(data) for data in delivered)  # what the engine's relay passes on; it drops the rest
     end = json.loads(log.read_text().splitlines()[-1])
-    arrived = np.array([t for t, m in received if note_sounds(m)])
-    beats = np.array([beat for beat, m in recorded_messages(record) if note_sounds(m)])
-    assert len(arrived) == len(beats) > 50
-    error_ms = (arrived - (end["origin"] + beats * 60 / 200)) * 1000
+    played = [(beat, m.note) for beat, m in recorded_messages(record) if note_sounds(m)]
+    pairs, missing, extra = pair_by_pitch(played, [(t, m.note) for t, m in received if note_sounds(m)])
+    error_ms = np.array([(at - (end["origin"] + beat * 60 / 200)) * 1000 for beat, at in pairs])
     p50, p99 = (float(v) for v in np.percentile(error_ms, [50, 99]))
     worst = float(error_ms.max())
+    # In a cycle jackd logged late, JACK may have dropped events for that client: a loss is judged only where no
+    # client on its way was late (the engine's count against the sender's own is judged in test_input_jack).
+    late_in = {client: flood.late[client] for client in ("performer", "Ears")} | {"flood": flood_witness.late}
+    late_out = {"Continuo": flood.late["Continuo"], "monotonic": witness.late}
     print(
         f"flood of {len(score)} messages, {len(delivered)} delivered by JACK ({parsed} MIDI messages), "
         f"{end['input_messages']} counted by the engine; {len(error_ms)} onsets, "
-        f"error p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms; the flood's witness late {flood_witness.late} times"
+        f"error p50 {p50:.2f} p99 {p99:.2f} max {worst:.2f} ms; late cycles in {late_in}, out {late_out}"
     )
-    assert len(delivered) >= 0.9 * len(score)  # the flood really was one
-    # A witness whose cycle jackd logged late may have missed that cycle's events: then its count cannot judge the
-    # engine's (tests/live/test_input_jack.py judges the count against the sender's own, with no witness).
-    if flood_witness.late == 0:
+    assert len(delivered) >= 0.9 * len(score) and len(pairs) > 50  # the flood really was one, and music went on
+    if not any(late_in.values()):
         assert end["input_messages"] == parsed
+    if not any(late_out.values()):
+        assert not missing and not extra, f"note-ons lost {missing}, unexpected {extra}"
+        assert not overlong_notes(received, longest_seconds(200))  # a lost note-off
+        assert note_balance([m for _, m in received]) == set()
     assert not onset_problems(list(error_ms), FLOOD_MEDIAN_MS, FLOOD_LATE_MS, FLOOD_SPREAD_MS)
-    assert not overlong_notes(received, longest_seconds(200))
-    assert note_balance([m for _, m in received]) == set()
 
 
 def test_joins_a_clock_already_running_on_an_existing_port(jack_server: JackServer, tmp_path: Path) -> None:
