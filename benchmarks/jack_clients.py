@@ -39,6 +39,7 @@ class JackServer:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
+    tools: tuple[str, ...] = ()  # what runs a JACK tool against this server (PipeWire's: `pw-jack`)
 
     def late_clients(self) -> Counter[str]:
         """Clients jackd reported as late ("was not finished", an xrun) so far, with how often."""
@@ -46,7 +47,7 @@ class JackServer:
         return Counter(line.split("client = ")[1].split()[0] for line in text.splitlines() if "not finished" in line)
 
     def ports(self) -> list[str]:
-        result = subprocess.run(["jack_lsp"], env=self.env, capture_output=True, text=True, timeout=10)
+        result = subprocess.run([*self.tools, "jack_lsp"], env=self.env, capture_output=True, text=True, timeout=10)
         return result.stdout.split("\n") if result.returncode == 0 else []
 
     def wait_for_port(self, port: str, timeout: float = 10) -> None:
@@ -57,7 +58,7 @@ class JackServer:
             time.sleep(0.02)
 
     def connect(self, source: str, destination: str) -> None:
-        subprocess.run(["jack_connect", source, destination], env=self.env, check=True, timeout=10)
+        subprocess.run([*self.tools, "jack_connect", source, destination], env=self.env, check=True, timeout=10)
 
     def kill(self) -> None:
         """End the server the hard way (a crash, an OOM kill): its clients get no warning."""
@@ -139,7 +140,7 @@ class Reader:
         self.path = folder / f"{client}.txt"
         self.stream = self.path.open("wb")
         self.process = subprocess.Popen(
-            ["stdbuf", "-oL", "jack_midi_dump", "-a", client],
+            [*server.tools, "stdbuf", "-oL", "jack_midi_dump", "-a", client],
             env=server.env,
             stdout=self.stream,
             stderr=subprocess.STDOUT,

@@ -24,12 +24,12 @@ import time
 
 
 def main() -> None:
-    import rtmidi
-
+    from continuo.live.midi_io.ports import rtmidi_module
     from continuo.live.midi_io.queued_input import QUEUE_SIZE, QueuedInput
     from continuo.live.runner.signals import stop_on_signals
 
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    rtmidi = rtmidi_module()  # JACK's or PipeWire's libjack, as the engine chooses
     arguments = [argument for argument in sys.argv[1:] if argument != "--callback"]
     client = arguments[1] if len(arguments) > 1 else "monotonic"
     stamps: list[tuple[float, list[int], float]] = []  # (arrival, bytes, when this process had it in hand)

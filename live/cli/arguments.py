@@ -34,3 +34,6 @@ positive_float = bounded(float, lambda v: v > 0, "a number above 0")
 channel = bounded(int, lambda v: 1 <= v <= CHANNELS, f"a MIDI channel from 1 to {CHANNELS}")
 velocity = bounded(int, lambda v: 1 <= v <= MAX_DATA, f"a velocity from 1 to {MAX_DATA}")
 tempo = bounded(float, lambda v: MIN_BPM <= v <= MAX_BPM, f"a tempo from {MIN_BPM:g} to {MAX_BPM:g} BPM")
+quantum = bounded(
+    int, lambda v: v == 0 or (16 <= v <= 8192 and v & (v - 1) == 0), "0 or a power of two from 16 to 8192 frames"
+)

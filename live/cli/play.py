@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from continuo.live.cli.arguments import LOOP_GUARD_FLAG, LOOP_GUARD_HELP, channel, positive_float, tempo, velocity
+from continuo.live.cli.arguments import (
+    LOOP_GUARD_FLAG,
+    LOOP_GUARD_HELP,
+    channel,
+    positive_float,
+    quantum,
+    tempo,
+    velocity,
+)
 from continuo.live.cli.ports import add_backend_argument, print_ports
 from continuo.live.cli.subcommand import Subcommand
 from continuo.live.engine.commands import CLOCK_LOST_CHOICES, MODES
+from continuo.live.midi_io.jack_library import DEFAULT_QUANTUM
 from continuo.live.music.midi import DEFAULT_BPM, DEFAULT_VELOCITY
 
 
@@ -54,6 +63,13 @@ def add_play_arguments(play: argparse.ArgumentParser) -> None:
     play.add_argument("--log", help="write a JSON-lines log of what the engine heard and decided to this file")
     add_backend_argument(play, "MIDI system (default auto)")
     play.add_argument("--start-jack", action="store_true", help="no MIDI system? start a private JACK dummy server")
+    play.add_argument(
+        "--pipewire-quantum",
+        type=quantum,
+        default=DEFAULT_QUANTUM,
+        help=f"where PipeWire serves JACK: the graph's period in frames while Continuo plays, so notes land on "
+        f"time (default {DEFAULT_QUANTUM}; 0 leaves PipeWire's own)",
+    )
     play.add_argument("--duration", type=positive_float, help="stop after this many seconds (default: endless)")
     play.add_argument("--record", help="also write what is sent to this .mid file")
     play.add_argument(
@@ -131,6 +147,7 @@ def run_play(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         print_notes=args.print_notes,
         start_jack=args.start_jack,
+        pipewire_quantum=args.pipewire_quantum,
         input_port=args.input_port,
         input_name=args.input_name,
         input_channel=args.input_channel,

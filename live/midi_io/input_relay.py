@@ -34,8 +34,9 @@ from typing import IO
 
 import mido
 
-from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, ServerWatch, match_port, open_queued_input
+from continuo.live.midi_io.ports import DEFAULT_PORT_NAME, PortError, match_port, open_queued_input
 from continuo.live.midi_io.queued_input import QueuedInput
+from continuo.live.midi_io.server_watch import ServerWatch
 
 FRAME_HEAD = struct.Struct("<dH")
 READY_TIMEOUT_SECONDS = 15.0

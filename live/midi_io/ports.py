@@ -8,15 +8,14 @@ When no MIDI system answers, the error says so in one line with the fix for this
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from continuo.live.errors import ContinuoError
+from continuo.live.midi_io import jack_library
 from continuo.live.midi_io.queued_input import QUEUE_SIZE
 
 # The one table of MIDI systems: the name `--backend` takes -> python-rtmidi's API name (rtmidi.API_<name>).
@@ -24,7 +23,10 @@ BACKENDS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE"
 BACKEND_NAMES = ("auto", *BACKENDS)
 JACK_API = BACKENDS["jack"]
 DEFAULT_PORT_NAME = "Continuo"
-JACK_SOCKET_FOLDER = "/dev/shm"  # where JACK 2 keeps its server sockets on Linux
+PIPEWIRE_JACK_MISSING = (
+    "PipeWire is running but its JACK library is not installed; install it "
+    "(Debian/Ubuntu: sudo apt-get install pipewire-jack; Fedora: sudo dnf install pipewire-jack-audio-connection-kit)"
+)
 
 
 class PortError(ContinuoError):
@@ -66,16 +68,23 @@ def platform_backends(platform: str = sys.platform) -> tuple[str, ...]:
     return ("windows",)
 
 
-def _api_id(api: str) -> int:
+def rtmidi_module() -> Any:
+    """python-rtmidi, imported once this process's libjack is chosen (live/midi_io/jack_library.py)."""
+    jack_library.prepare()
     import rtmidi
 
+    return rtmidi
+
+
+def _api_id(api: str) -> int:
+    rtmidi = rtmidi_module()
     api_id: int = getattr(rtmidi, f"API_{api}")
     return api_id
 
 
 def api_answers(api: str) -> bool:
     """True if a client of this rtmidi API can be created now (the MIDI system is up)."""
-    import rtmidi
+    rtmidi = rtmidi_module()
 
     api_id = _api_id(api)
     if api_id not in rtmidi.get_compiled_api():
@@ -107,12 +116,16 @@ def choose_backend(requested: str, platform: str = sys.platform) -> str:
     if requested != "auto":
         api = BACKENDS[requested]
         if not api_answers(api):
+            if api == JACK_API and jack_library.chosen() == jack_library.PIPEWIRE_WITHOUT_LIBRARY:
+                raise NoMidiSystemError(f"--backend {requested}: {PIPEWIRE_JACK_MISSING}")
             what = "no JACK server is running" if api == JACK_API else f"the {requested} MIDI system is not available"
             raise NoMidiSystemError(f"--backend {requested}: {what}; {no_midi_system_fix(platform)}")
         return api
     for name in platform_backends(platform):
         if api_answers(BACKENDS[name]):
             return BACKENDS[name]
+    if jack_library.chosen() == jack_library.PIPEWIRE_WITHOUT_LIBRARY:
+        raise NoMidiSystemError(f"no MIDI system to open a port on: {PIPEWIRE_JACK_MISSING}")
     absent = "no ALSA sequencer (/dev/snd/seq) and no JACK server" if platform.startswith("linux") else "none"
     raise NoMidiSystemError(f"no MIDI system to open a port on ({absent}): {no_midi_system_fix(platform)}")
 
@@ -130,6 +143,8 @@ class PortListing:
 
 def _mido_backend(api: str) -> Any:
     import mido
+
+    jack_library.prepare()  # mido's rtmidi backend imports rtmidi
 
     if api == JACK_API:
         _prepare_jack()
@@ -154,7 +169,7 @@ class OutputPort:
     """An rtmidi output; `send` takes mido messages."""
 
     def __init__(self, client: Any, name: str, existing: bool = False) -> None:
-        import rtmidi
+        rtmidi = rtmidi_module()
 
         self._client = client
         self.name = name
@@ -197,7 +212,7 @@ def _open_client(
     Ports are listed on that same client: no throw-away clients (mido's listing makes two), which
     with JACK sometimes hung the *next* client created in the process (its cycle never finished).
     """
-    import rtmidi
+    rtmidi = rtmidi_module()
 
     label = backend_label(api)
     if api == JACK_API:
@@ -255,45 +270,3 @@ def open_queued_input(api: str, virtual_name: str, existing: str | None) -> tupl
 
 def _keep_everything(client: Any) -> None:
     client.ignore_types(sysex=False, timing=False, active_sense=False)
-
-
-class ServerWatch:
-    """Notices a JACK server going away (sending to a dead server does not fail, so it must be asked).
-
-    It knocks on the server's UNIX socket: about 0.1 ms, outside the interpreter lock. Creating a
-    JACK client to ask would hold that lock for milliseconds and delay the scheduler's notes. A server
-    restarted between two knocks makes a new socket file: its inode differs from the one seen when
-    the watch began, so a quick restart counts as the death it is for the clients of the old server.
-    Other MIDI systems report failures when sending, so they need no watch; where the socket is not
-    found (PipeWire's JACK, another layout) the server cannot be watched.
-    """
-
-    def __init__(self, api: str | None) -> None:
-        self.socket: Path | None = None
-        self._inode: int | None = None
-        if api == JACK_API and hasattr(os, "getuid"):
-            name = os.environ.get("JACK_DEFAULT_SERVER", "default")
-            candidate = Path(JACK_SOCKET_FOLDER) / f"jack_{name}_{os.getuid()}_0"
-            try:
-                self._inode = candidate.stat().st_ino
-                self.socket = candidate
-            except OSError:  # another layout: cannot watch
-                pass
-
-    def alive(self) -> bool:
-        if self.socket is None:
-            return True
-        try:
-            if self.socket.stat().st_ino != self._inode:
-                return False
-        except OSError:
-            return False
-        knock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        knock.settimeout(0.5)
-        try:
-            knock.connect(str(self.socket))
-            return True
-        except OSError:
-            return False
-        finally:
-            knock.close()

@@ -7,17 +7,18 @@ import contextlib
 from typing import Any
 
 from continuo.live.interaction.listener import PerformerListener, TransportListener
+from continuo.live.midi_io import jack_library
 from continuo.live.midi_io.connection_watch import GatedOutput
 from continuo.live.midi_io.input_relay import FrameCount, RelayedInput, open_relayed_input
 from continuo.live.midi_io.ports import (
     JACK_API,
     NoMidiSystemError,
     PortError,
-    ServerWatch,
     backend_label,
     choose_backend,
     open_output,
 )
+from continuo.live.midi_io.server_watch import ServerWatch
 from continuo.live.runner.request import PlayRequest
 from continuo.live.timing.midi_clock import MidiClockFollower
 
@@ -51,6 +52,7 @@ class Connections:
         if request.output == "none":
             return
         self._reopen = request, performer
+        jack_library.prepare(request.pipewire_quantum)  # before any JACK client opens
         try:
             self.api = choose_backend(request.backend)
         except NoMidiSystemError:

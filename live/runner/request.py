@@ -18,6 +18,7 @@ from continuo.live.engine.sampler import SamplingSettings, checked_settings
 from continuo.live.errors import ContinuoError
 from continuo.live.files import check_writable
 from continuo.live.interaction.control import DEFAULT_CC_MAP, CCMapping, load_cc_map
+from continuo.live.midi_io.jack_library import DEFAULT_QUANTUM
 from continuo.live.midi_io.ports import BACKEND_NAMES
 from continuo.live.model.model_file import resolve_model, shipped_models
 from continuo.live.music.midi import CHANNELS, DEFAULT_BPM, MAX_DATA
@@ -46,6 +47,7 @@ class PlayRequest:
     quiet: bool = False
     print_notes: bool = False
     start_jack: bool = False
+    pipewire_quantum: int = DEFAULT_QUANTUM  # frames; 0 leaves PipeWire's quantum alone (live/midi_io/jack_library.py)
     input_port: str | None = None
     input_name: str | None = None
     input_channel: int | None = None  # 1-16; None = omni

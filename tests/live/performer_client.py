@@ -18,9 +18,10 @@ import time
 
 
 def main() -> None:
-    import rtmidi
+    from continuo.live.midi_io.ports import rtmidi_module
 
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    rtmidi = rtmidi_module()  # JACK's or PipeWire's libjack, as the engine chooses
     with open(sys.argv[1]) as source:
         score = json.load(source)
     client = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="performer")
