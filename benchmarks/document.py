@@ -233,15 +233,19 @@ def render(
     earlier: list[tuple[str, dict[str, Any]]],
     soak: dict[str, Any] | None = None,
     input_latency: dict[str, Any] | None = None,
+    pipewire_timing: dict[str, Any] | None = None,
 ) -> str:
-    """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section, and
-    `input_latency` (results/input-latency.json, from benchmarks/input_latency.py) its own."""
-    from benchmarks import input_latency_report
+    """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section,
+    `input_latency` (results/input-latency.json, from benchmarks/input_latency.py) its own, and
+    `pipewire_timing` (results/pipewire-timing.json, from benchmarks/pipewire_timing.py) its own."""
+    from benchmarks import input_latency_report, pipewire_timing
     from benchmarks.soak_report import section
 
     standalone = [*section(soak, plots_link), ""] if soak is not None else []
     if input_latency is not None:
         standalone += [*input_latency_report.section(input_latency, plots_link), ""]
+    if pipewire_timing is not None:
+        standalone += [*pipewire_timing.section(pipewire_timing, plots_link), ""]
     quick = ["", "**A `--quick` run: small samples, not figures to quote.**"] if results.get("quick") else []
     lines = [
         "# Continuo benchmarks",

@@ -88,9 +88,9 @@ def render_files(result: Path, out: Path, plots: Path, draw: bool = True) -> str
 
     results = load(result)
     link = Path(os.path.relpath(plots.resolve(), out.resolve().parent)).as_posix()
-    # The committed standalone runs (benchmarks/soak.py, benchmarks/input_latency.py), rendered beside any suite run.
-    soak, inputs = (RESULTS / "soak.json", RESULTS / "input-latency.json")
-    standalone = [json.loads(path.read_text()) if path.exists() else None for path in (soak, inputs)]
+    # The committed standalone runs (benchmarks/soak.py, input_latency.py, pipewire_timing.py), beside any suite run.
+    names = ("soak.json", "input-latency.json", "pipewire-timing.json")
+    standalone = [json.loads((RESULTS / name).read_text()) if (RESULTS / name).exists() else None for name in names]
     text = render(results, result.name, link, earlier_runs(result), *standalone)
     if draw:
         from benchmarks.plots import draw_all
