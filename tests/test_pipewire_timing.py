@@ -12,7 +12,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def setup(p99: float) -> dict[str, Any]:
     error = {"p1": 0.5, "p50": 1.0, "p90": 1.5, "p99": p99, "max": p99 + 0.25}
-    return {"notes": 3, "error_ms": error, "samples_ms": [0.5, 1.0, p99], "witness": {}}
+    return {"notes": 3, "heard": 3, "paired": 3, "error_ms": error, "samples_ms": [0.5, 1.0, p99], "witness": {}}
 
 
 def result() -> dict[str, Any]:
@@ -27,9 +27,9 @@ def result() -> dict[str, Any]:
 
 def test_the_section_shows_each_setups_figures_and_the_goal_verdict(tmp_path: Path) -> None:
     text = "\n".join(section(result(), "plots"))
-    assert "| jack | 3 | 0.50 | 1.00 | 1.50 | 1.50 | 1.75 | yes |" in text
-    assert "| pipewire, its own quantum | 3 | 0.50 | 1.00 | 1.50 | 20.75 | 21.00 | **no**: 20.75 ms |" in text
-    assert "| pipewire, Continuo's quantum | 3 | 0.50 | 1.00 | 1.50 | 2.00 | 2.25 | yes |" in text  # at the goal
+    assert "| jack | 3 | 3 | 0.50 | 1.00 | 1.50 | 1.50 | 1.75 | yes |" in text
+    assert "| pipewire, its own quantum | 3 | 3 | 0.50 | 1.00 | 1.50 | 20.75 | 21.00 | **no**: 20.75 ms |" in text
+    assert "| pipewire, Continuo's quantum | 3 | 3 | 0.50 | 1.00 | 1.50 | 2.00 | 2.25 | yes |" in text  # at the goal
     assert "](plots/pipewire-timing.png)" in text and "150 BPM, seed 3, 20 s" in text
     draw(result(), tmp_path / "pipewire-timing.png")
     assert (tmp_path / "pipewire-timing.png").read_bytes()[:8] == PNG_SIGNATURE
