@@ -238,14 +238,15 @@ def render(
     """The document; `soak` (results/soak.json, a standalone run of benchmarks/soak.py) adds its section,
     `input_latency` (results/input-latency.json, from benchmarks/input_latency.py) its own, and
     `pipewire_timing` (results/pipewire-timing.json, from benchmarks/pipewire_timing.py) its own."""
-    from benchmarks import input_latency_report, pipewire_timing
+    from benchmarks import input_latency_report
+    from benchmarks.pipewire_timing import section as pipewire_section
     from benchmarks.soak_report import section
 
     standalone = [*section(soak, plots_link), ""] if soak is not None else []
     if input_latency is not None:
         standalone += [*input_latency_report.section(input_latency, plots_link), ""]
     if pipewire_timing is not None:
-        standalone += [*pipewire_timing.section(pipewire_timing, plots_link), ""]
+        standalone += [*pipewire_section(pipewire_timing, plots_link), ""]
     quick = ["", "**A `--quick` run: small samples, not figures to quote.**"] if results.get("quick") else []
     lines = [
         "# Continuo benchmarks",

@@ -60,6 +60,7 @@ def relay_main(argv: list[str]) -> int:
         with contextlib.suppress(BrokenPipeError, ValueError):
             out.flush()
 
+    opened_at = time.monotonic()  # nothing can have arrived before this
     try:  # _client stays referenced in this frame until os._exit: never closed, never collected
         _client, name = open_queued_input(api, virtual_name, existing)
     except PortError as error:
@@ -68,19 +69,23 @@ def relay_main(argv: list[str]) -> int:
         return 2
     out.write(f"ok {name}\n".encode())
     out.flush()
-    QueuedInput(_client, forward, flush).start()  # what came before the handshake waits in RtMidi's queue
+    reader = QueuedInput(_client, forward, flush, opened_at=opened_at)
+    reader.start()  # what came before the handshake waits in RtMidi's queue
     with open(os.devnull, "wb") as null:  # nobody reads our stderr after the handshake
         os.dup2(null.fileno(), 2)
     # Closing an rtmidi JACK client whose server died aborts inside libjack: every way out is os._exit.
-    threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
+    threading.Thread(target=_exit_at_end_of_input, args=(reader, flush), daemon=True).start()
     server = ServerWatch(api)
+    server.listen_for_shutdown()
     while server.alive() and _port_still_there(_client, existing):
         time.sleep(PRESENCE_SECONDS)
     os._exit(PORT_GONE)
 
 
-def _exit_at_end_of_input() -> None:
+def _exit_at_end_of_input(reader: QueuedInput, flush: Callable[[], None]) -> None:
     sys.stdin.buffer.read()  # blocks until the engine closes the pipe (or dies)
+    reader.stop()  # what is still in RtMidi's queue goes out before the relay does
+    flush()
     os._exit(0)
 
 

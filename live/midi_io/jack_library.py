@@ -15,20 +15,19 @@ PipeWire's libjack talks only to PipeWire (it ignores JACK_DEFAULT_SERVER), so i
 from __future__ import annotations
 
 import ctypes
+import glob
 import os
+import socket
+import struct
 import sys
-import sysconfig
 from pathlib import Path
 
 JACK_SOCKET_FOLDER = "/dev/shm"  # where JACK 2 keeps its server sockets on Linux
-# Where distributions put PipeWire's libjack when it is not the system's: Debian and Ubuntu by multiarch
-# triplet, Fedora in lib64, Arch in lib. Tried after `libjack.so.0` itself, which is PipeWire's under
-# `pw-jack` and where the distribution makes PipeWire the JACK provider.
-PIPEWIRE_JACK_FOLDERS = (
-    f"/usr/lib/{sysconfig.get_config_var('MULTIARCH') or 'x86_64-linux-gnu'}/pipewire-0.3/jack",
-    "/usr/lib64/pipewire-0.3/jack",
-    "/usr/lib/pipewire-0.3/jack",
-)
+# Where distributions put PipeWire's libjack when it is not the system's: Debian, Ubuntu and Raspberry Pi OS
+# in a folder per multiarch triplet, Fedora in lib64, Arch in lib. Tried after `libjack.so.0` itself, which
+# is PipeWire's under `pw-jack` and where the distribution makes PipeWire the JACK provider.
+PIPEWIRE_JACK_PATTERNS = ("/usr/lib/*/pipewire-0.3/jack", "/usr/lib64/pipewire-0.3/jack", "/usr/lib/pipewire-0.3/jack")
+PEER_CREDENTIALS = struct.Struct("3i")  # struct ucred: pid, uid, gid
 JACK = "jack"  # rtmidi's own libjack: a JACK server, or none at all
 PIPEWIRE = "pipewire"  # PipeWire's libjack, loaded in its place
 PIPEWIRE_WITHOUT_LIBRARY = "pipewire without its JACK library"
@@ -55,10 +54,10 @@ def pipewire_socket() -> Path | None:
 
 def pipewire_serves() -> bool:
     """PipeWire is running where this process's clients would look for it, and no JACK server of our name is."""
-    if not sys.platform.startswith("linux") or jack_socket().exists():
-        return False
-    socket = pipewire_socket()
-    return socket is not None and socket.is_socket()
+    if not sys.platform.startswith("linux") or socket_identity(jack_socket()) is not None:
+        return False  # a JACK server answers (a killed one's socket file may be left: it does not answer)
+    found = pipewire_socket()
+    return found is not None and socket_identity(found) is not None
 
 
 def prepare(quantum: int = 0) -> str:
@@ -96,7 +95,8 @@ def pipewire() -> ctypes.CDLL | None:
 
 def pipewire_library() -> str | None:
     """The path or name of PipeWire's libjack: `libjack.so.0` if that is PipeWire's, else its own folder's."""
-    for candidate in ("libjack.so.0", *(f"{folder}/libjack.so.0" for folder in PIPEWIRE_JACK_FOLDERS)):
+    folders = [folder for pattern in PIPEWIRE_JACK_PATTERNS for folder in sorted(glob.glob(pattern))]
+    for candidate in ("libjack.so.0", *(f"{folder}/libjack.so.0" for folder in folders)):
         if is_pipewires(candidate):
             return candidate
     return None
@@ -111,3 +111,21 @@ def is_pipewires(library: str) -> bool:
         return False
     version.restype = ctypes.c_char_p
     return b"PipeWire" in (version() or b"")
+
+
+def socket_identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, change time, answering process) of a server's socket; None if nothing answers on it."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    knock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    knock.settimeout(0.5)
+    try:
+        knock.connect(str(path))
+        pid = PEER_CREDENTIALS.unpack(knock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEER_CREDENTIALS.size))[0]
+    except OSError:
+        return None
+    finally:
+        knock.close()
+    return found.st_ino, found.st_ctime_ns, pid

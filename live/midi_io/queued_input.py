@@ -68,13 +68,16 @@ class QueuedInput:
         deliver: Deliver,
         drained: Callable[[], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        opened_at: float | None = None,
     ) -> None:
         self._client = client
         self._deliver = deliver
         self._drained = drained  # called after a poll that took messages (a relay flushes its pipe once per poll)
         self._poll_seconds = poll_seconds
         self.clock = ArrivalClock()
-        self._empty_at = time.monotonic()  # when the ring was last seen empty (the port opened before this)
+        # When the ring was last known empty: the moment before the port opened, where the owner knows it (a DAW's
+        # running clock waits in the ring from then), else now (the port must open after this).
+        self._empty_at = time.monotonic() if opened_at is None else opened_at
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="continuo-input-poll", daemon=True)
         self.received = 0

@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import ctypes
 import os
-import socket
-import struct
 import threading
 from pathlib import Path
-from typing import Any
 
 from continuo.live.midi_io import jack_library
+from continuo.live.midi_io.jack_library import socket_identity
 from continuo.live.midi_io.ports import JACK_API
 
 NO_START_SERVER = 0x01  # JackNoStartServer: never start a server to watch it
-PEER_CREDENTIALS = struct.Struct("3i")  # struct ucred: pid, uid, gid
 ShutdownCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 
@@ -43,8 +40,14 @@ class ServerWatch:
         identity = None if candidate is None else socket_identity(candidate)
         if identity is not None:  # else another layout: the socket cannot be watched
             self.socket, self._identity = candidate, identity
-        if pipewire is not None:
-            self._shutdown = ShutdownWatch(pipewire)
+        self._library = pipewire
+
+    def listen_for_shutdown(self) -> None:
+        """On PipeWire, also hold a client that hears the server go. Only for the watch a run keeps (a client per
+        watch, never closed): not for the watches that only ask whether a server is back."""
+        if self._library is not None and self._shutdown is None:
+            self._shutdown = ShutdownWatch(self._library)
+            _KEPT.append(self._shutdown)  # libjack keeps its callback for the life of the process: so must we
 
     def alive(self) -> bool:
         if self._shutdown is not None and self._shutdown.gone.is_set():
@@ -52,22 +55,7 @@ class ServerWatch:
         return self.socket is None or socket_identity(self.socket) == self._identity
 
 
-def socket_identity(path: Path) -> tuple[int, int, int] | None:
-    """(inode, change time, answering process) of a server's socket; None if nothing answers on it."""
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    knock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    knock.settimeout(0.5)
-    try:
-        knock.connect(str(path))
-        pid = PEER_CREDENTIALS.unpack(knock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEER_CREDENTIALS.size))[0]
-    except OSError:
-        return None
-    finally:
-        knock.close()
-    return found.st_ino, found.st_ctime_ns, pid
+_KEPT: list[ShutdownWatch] = []
 
 
 class ShutdownWatch:
@@ -78,7 +66,7 @@ class ShutdownWatch:
     second in PipeWire's libjack, and kills the process in JACK 2's. Where it cannot be opened, `gone` is
     never set and the socket alone is watched."""
 
-    def __init__(self, library: Any) -> None:
+    def __init__(self, library: ctypes.CDLL) -> None:
         self.gone = threading.Event()
         self._callback = ShutdownCallback(lambda _argument: self.gone.set())  # referenced as long as the client
         library.jack_client_open.restype = ctypes.c_void_p

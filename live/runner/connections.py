@@ -72,6 +72,7 @@ class Connections:
         where = f"private JACK server {self.jack.name!r}" if self.jack else backend_label(self.api)
         self.description = f"{where} port {self.port.name!r}"
         self.watch = ServerWatch(self.api)
+        self.watch.listen_for_shutdown()
 
     def alive(self) -> bool:
         """The output's MIDI system answers, and an existing port we send to is still there."""
@@ -100,6 +101,7 @@ class Connections:
             old, self.port = self.port, port
         self._let_go(old)
         self.watch = watch
+        watch.listen_for_shutdown()
         return True
 
     def _let_go(self, port: Any) -> None:

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from benchmarks.jack_clients import JackServer
 from tests.live.jack import start_server
-
-
-def children() -> set[int]:
-    """This process's children now (from /proc: no dependency for it)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended while we looked
-            continue
-        if int(fields[1]) == os.getpid():
-            found.add(int(stat.parent.name))
-    return found
-
-
-@pytest.fixture(autouse=True)
-def nothing_left_running() -> Iterator[None]:
-    """A process a test started and left running (the test failed before it ended) is killed after the test: an
-    engine left sending into a dead server spins a core and would make every later timing test fail."""
-    before = children()
-    yield
-    for pid in children() - before:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ PIPEWIRE_QUANTUM = 1024  # the Dummy-Driver's default period, frames
 PORT_BACK_SECONDS = 5.0  # the bound: the port is back this soon after PipeWire
 # PipeWire's libjack prints this when rtmidi clears its port's buffer in a cycle where PipeWire has given the port
 # none yet (around its opening): nothing is lost, nothing else is said.
-PIPEWIRE_EMPTY_BUFFER = "'mb != NULL' failed at ../pipewire-jack/src/pipewire-jack.c:6364 jack_midi_clear_buffer()"
+PIPEWIRE_EMPTY_BUFFER = "'mb != NULL' failed at"  # then the source file and line, then jack_midi_clear_buffer()
 
 
 def require_pipewire() -> None:
@@ -62,7 +62,10 @@ def test_plays_through_pipewire_with_no_jack_server_on_the_quantum_it_asks_for(
     stderr = play_briefly(pipewire, reader.port, wrapper=wrapper)
     time.sleep(0.2)
     reader.stop()
-    assert [line for line in stderr.splitlines() if line != PIPEWIRE_EMPTY_BUFFER] == []
+    said = [
+        line for line in stderr.splitlines() if not (PIPEWIRE_EMPTY_BUFFER in line and "jack_midi_clear_buffer" in line)
+    ]
+    assert said == []
     received = reader.received()
     messages = [r.message for r in received]
     assert sum(m.type == "note_on" and m.velocity > 0 for m in messages) >= 8

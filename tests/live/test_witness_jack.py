@@ -33,8 +33,9 @@ def test_on_one_fast_stream_the_callback_reader_loses_events_and_the_queued_read
     while True:
         folder = tmp_path / f"{messages}"
         folder.mkdir()
-        queued = MonotonicReader(jack_server, folder, "queued")
-        callback = MonotonicReader(jack_server, folder, "callback", callback=True)
+        # Names of their own each round: JACK may not have freed the last round's yet.
+        queued = MonotonicReader(jack_server, folder, f"queued{messages}")
+        callback = MonotonicReader(jack_server, folder, f"callback{messages}", callback=True)
         sender = Performer(jack_server, folder, fast_stream(messages))
         sender.connect(queued.port)
         sender.connect(callback.port)
