@@ -23,6 +23,8 @@ import numpy as np
 
 from benchmarks.jack_clients import ROOT, JackServer, MonotonicReader, continuo, recorded_messages, start_server
 from benchmarks.pipewire_server import start_pipewire
+from continuo.live.midi_io.jack_library import DEFAULT_QUANTUM
+from continuo.live.midi_io.jack_server import PERIOD, SAMPLE_RATE
 
 RESULTS = ROOT / "benchmarks" / "results" / "pipewire-timing.json"
 PLOT = ROOT / "benchmarks" / "plots" / "pipewire-timing.png"
@@ -31,7 +33,7 @@ P99_GOAL_MS = 2.0  # issue 30: onsets within 2 ms of their beat (p99) on PipeWir
 SETUPS = {  # name: (server, --pipewire-quantum)
     "jack": ("jack", None),
     "pipewire, its own quantum": ("pipewire", 0),
-    "pipewire, Continuo's quantum": ("pipewire", 64),
+    "pipewire, Continuo's quantum": ("pipewire", DEFAULT_QUANTUM),
 }
 
 
@@ -91,9 +93,9 @@ def section(result: dict[str, Any], link: str) -> list[str]:
         f"Generated from `results/pipewire-timing.json`, written by `python -m benchmarks.pipewire_timing` "
         f"({run['date'][:16].replace('T', ' ')} UTC, {run['cores']} cores, {run['cpu']}). The same `continuo play` "
         f"({result['bpm']:g} BPM, seed {result['seed']}, {result['seconds']:g} s) on a private JACK server (dummy "
-        "driver, 64-frame periods at 48 kHz) and on a private headless PipeWire with no JACK server, at "
-        "PipeWire's own quantum and at Continuo's (`--pipewire-quantum`); each note-on's arrival at a witness "
-        "reading RtMidi's queue, minus its beat's time on the engine's clock.",
+        f"driver, {PERIOD}-frame periods at {SAMPLE_RATE:,} Hz) and on a private headless PipeWire with no JACK "
+        "server, at PipeWire's own quantum and at Continuo's (`--pipewire-quantum`); each note-on's arrival at a "
+        "witness reading RtMidi's queue, minus its beat's time on the engine's clock.",
         "",
         "| setup | note-ons sent | heard | p1 | p50 | p90 | p99 | max (ms) | p99 within the goal? |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -103,12 +105,15 @@ def section(result: dict[str, Any], link: str) -> list[str]:
         verdict = "yes" if error["p99"] <= goal else f"**no**: {error['p99']:.2f} ms"
         cells = " | ".join(f"{error[key]:.2f}" for key in ("p1", "p50", "p90", "p99", "max"))
         lines.append(f"| {name} | {found['notes']} | {found['heard']} | {cells} | {verdict} |")
+    setups = result["setups"]
+    floor = setups["pipewire, Continuo's quantum"]["error_ms"]["p1"] - setups["jack"]["error_ms"]["p1"]
     return [
         *lines,
         "",
         f"The goal: p99 within {goal:g} ms of the beat on PipeWire at its default settings. rtmidi writes each "
-        "event at the start of the graph's next cycle, so the period is the spread; PipeWire also hands a JACK "
-        "client's MIDI to the next client a cycle later than JACK 2 does, which shows as the p1 floor.",
+        "event at the start of the graph's next cycle, so the period is the spread. At the same period, "
+        f"PipeWire's p1 lies {floor:.2f} ms above JACK's ({PERIOD / SAMPLE_RATE * 1000:.2f} ms is one period): "
+        "the reader gets the event a cycle later.",
         "",
         f"![Onset error on JACK and PipeWire]({link}/pipewire-timing.png)",
     ]
